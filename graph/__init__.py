@@ -1,0 +1,1 @@
+"""The msckg graph: build, stores, validation, reasoning, saved queries and the command line."""

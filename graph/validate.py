@@ -1,0 +1,114 @@
+"""Validation: SHACL shapes on the data plus the SPARQL checks of queries/qc, reported by rule."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyshacl import validate as shacl_validate
+from rdflib import RDF, Graph, Namespace
+
+from .paths import QC, SHAPES
+from .queryfiles import read_query_dir
+from .terms import to_rdflib
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+RULE_IN_MESSAGE = re.compile(r"^\[(R-[A-Z0-9-]+)\]")
+ACK_QUERY = """PREFIX msckg: <https://w3id.org/msckg/>
+SELECT ?flagged ?rule ?problem WHERE { ?c a msckg:SourceConflict ; msckg:flags ?flagged ; msckg:ruleFlagged ?rule . OPTIONAL { ?c msckg:problem ?problem } }"""
+
+
+@dataclass
+class Violation:
+    """One failed check: rule, severity, the node, property and value, and a curator's message."""
+
+    rule: str
+    severity: str
+    focus: str
+    path: str
+    value: str
+    message: str
+    acknowledged: str = ""
+
+
+@dataclass
+class Report:
+    """Everything validation found; `ok` when no unacknowledged Violation remains."""
+
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def failing(self) -> list[Violation]:
+        return [v for v in self.violations if v.severity == "Violation" and not v.acknowledged]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failing
+
+    def by_rule(self) -> Counter:
+        return Counter(v.rule for v in self.violations)
+
+    def as_json(self) -> dict:
+        return {"ok": self.ok, "failing": len(self.failing), "violations": [asdict(v) for v in self.violations]}
+
+
+def load_shapes(directory: Path = SHAPES) -> Graph:
+    g = Graph()
+    for f in sorted(directory.glob("*.ttl")):
+        g.parse(f, format="turtle")
+    return g
+
+
+def shacl_violations(data: Graph, shapes: Graph | None = None) -> list[Violation]:
+    """Run the SHACL shapes over a data graph (which must include the ontology's class hierarchy)."""
+    shapes = shapes if shapes is not None else load_shapes()
+    _, results, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+    out = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        msg = str(results.value(r, SH.resultMessage) or "")
+        source = results.value(r, SH.sourceShape)
+        m = RULE_IN_MESSAGE.match(msg)
+        rule = m.group(1) if m else str(source).rsplit("/", 1)[-1]
+        sev = str(results.value(r, SH.resultSeverity)).rsplit("#", 1)[-1]
+        out.append(Violation(rule, sev, str(results.value(r, SH.focusNode)), str(results.value(r, SH.resultPath) or ""),
+                             str(results.value(r, SH.value) or ""), msg))
+    return out
+
+
+def qc_violations(store: ox.Store, directory: Path = QC) -> list[Violation]:
+    """Run every queries/qc/*-violation.rq; each row (?entity ?property ?value) is a violation."""
+    out = []
+    for q in read_query_dir(directory, "*-violation.rq"):
+        rule = q.header.get("rule", q.name)
+        sev = q.header.get("severity", "Violation")
+        msg = f"[{rule}] " + q.header.get("message", q.summary)
+        for sol in store.query(q.text, use_default_graph_as_union=True):
+            vals = {v: to_rdflib(sol[v]) for v in ("entity", "property", "value")}
+            out.append(Violation(rule, sev, str(vals["entity"] or ""), str(vals["property"] or ""), str(vals["value"] or ""), msg))
+    return out
+
+
+def acknowledge(violations: list[Violation], store: ox.Store) -> None:
+    """Mark violations that a curator flagged on purpose as a known problem of the source."""
+    flags = {}
+    for sol in store.query(ACK_QUERY, use_default_graph_as_union=True):
+        flags[(sol["flagged"].value, sol["rule"].value)] = sol["problem"].value if sol["problem"] else "flagged"
+    for v in violations:
+        note = flags.get((v.focus, v.rule))
+        if note:
+            v.acknowledged = note
+
+
+def validate(store: ox.Store, data: Graph | None = None) -> Report:
+    """Validate a dataset held in an Oxigraph store (data = the same triples as an rdflib graph)."""
+    if data is None:
+        data = Graph()
+        for q in store.quads_for_pattern(None, None, None, None):
+            data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    violations = shacl_violations(data) + qc_violations(store)
+    acknowledge(violations, store)
+    violations.sort(key=lambda v: (v.rule, v.focus, v.path, v.value))
+    return Report(violations)

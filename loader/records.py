@@ -1,0 +1,309 @@
+"""Curated YAML records (data/entities, data/records) to RDF: one named graph per file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from . import __version__
+from .errors import Problem, SourceError
+from .schema import GRAPH, ID, MSCKG, PROV, FieldSpec, Schema
+from .yamlnodes import Mapping, Node, Scalar, Sequence, read_yaml
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+INTEGER = re.compile(r"^[+-]?(0|[1-9][0-9]*)$")
+DECIMAL = re.compile(r"^[+-]?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+PARTIAL_DATE = re.compile(r"^(\d{4})(-(\d{2})(-(\d{2}))?)?$")
+INTEGER_TYPES = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger, XSD.int}
+TOP_LEVEL = ("document", "entities")
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """Where an entity key is defined and which classes it is given."""
+
+    key: str
+    file: str
+    line: int
+    types: frozenset[URIRef]
+
+
+@dataclass
+class LoadedRecord:
+    """The RDF of one record file and its count of records in, entities out and rejected."""
+
+    path: str
+    graph_iri: URIRef
+    graph: Graph
+    document: URIRef | None
+    records_in: int
+    entities_out: int
+    rejected: int
+    problems: list[Problem] = field(default_factory=list)
+
+
+def graph_iri_for(path: Path, tree: Node) -> URIRef:
+    """The named graph of a record file: the document's key, or entities/<file stem>."""
+    if isinstance(tree, Mapping):
+        doc = tree.get("document")
+        if isinstance(doc, Mapping):
+            key = doc.get("key")
+            if isinstance(key, Scalar):
+                return GRAPH[key.text]
+    return GRAPH[f"entities/{path.stem}"]
+
+
+def _suggest(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _entity_nodes(tree: Node, file: str, problems: list[Problem]) -> list[Mapping]:
+    """The mappings of a file that define entities: the document, then each entry of entities."""
+    if not isinstance(tree, Mapping):
+        problems.append(Problem(file, tree.line, tree.column, "", "the file must be a mapping with 'entities' (and 'document' for a source document)"))
+        return []
+    out: list[Mapping] = []
+    for k, v in tree.items:
+        if k.text not in TOP_LEVEL:
+            problems.append(Problem(file, k.line, k.column, k.text, f"unknown top-level field '{k.text}'{_suggest(k.text, TOP_LEVEL)}; expected one of {', '.join(TOP_LEVEL)}"))
+    doc = tree.get("document")
+    if doc is not None:
+        if isinstance(doc, Mapping):
+            out.append(doc)
+        else:
+            problems.append(Problem(file, doc.line, doc.column, "document", "must be a mapping"))
+    ents = tree.get("entities")
+    if ents is None and doc is None:
+        problems.append(Problem(file, tree.line, tree.column, "entities", "no 'entities' list in the file"))
+    elif ents is not None:
+        if not isinstance(ents, Sequence):
+            problems.append(Problem(file, ents.line, ents.column, "entities", "must be a list of entities"))
+        else:
+            for e in ents.items:
+                if isinstance(e, Mapping):
+                    out.append(e)
+                else:
+                    problems.append(Problem(file, e.line, e.column, "entities", "each entity must be a mapping with key and a"))
+    return out
+
+
+def _key_and_types(m: Mapping, file: str, schema: Schema, problems: list[Problem]) -> tuple[str | None, set[URIRef]]:
+    key_node = m.get("key")
+    key = None
+    if not isinstance(key_node, Scalar):
+        problems.append(Problem(file, m.line, m.column, "key", "every entity needs a 'key'"))
+    elif not KEY_PATTERN.match(key_node.text):
+        problems.append(Problem(file, key_node.line, key_node.column, "key", f"malformed key '{key_node.text}': use segments of letters, digits, '.', '_' or '-' joined by '/'"))
+    else:
+        key = key_node.text
+    types: set[URIRef] = set()
+    a_node = m.get("a")
+    if a_node is None:
+        problems.append(Problem(file, m.line, m.column, "a", "every entity needs a class in 'a'", key or ""))
+    else:
+        for item in a_node.items if isinstance(a_node, Sequence) else [a_node]:
+            if not isinstance(item, Scalar):
+                problems.append(Problem(file, item.line, item.column, "a", "a class name must be text", key or ""))
+                continue
+            cls = schema.class_named(item.text)
+            if cls is None:
+                problems.append(Problem(file, item.line, item.column, "a", f"unknown class '{item.text}'{_suggest(item.text, schema.local_classes())}", key or ""))
+            else:
+                types.add(cls)
+    return key, types
+
+
+def index_files(paths: list[Path], schema: Schema, root: Path | None = None) -> tuple[dict[str, KeyInfo], dict[Path, Node], list[Problem]]:
+    """First pass over all record files: parse them and index every key (duplicates are problems)."""
+    index: dict[str, KeyInfo] = {}
+    trees: dict[Path, Node] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        display = _display(path, root)
+        try:
+            tree = read_yaml(path, display)
+        except SourceError as exc:
+            problems.extend(exc.problems)
+            continue
+        trees[path] = tree
+        for m in _entity_nodes(tree, display, []):
+            key, types = _key_and_types(m, display, schema, [])
+            if key is None:
+                continue
+            if key in index:
+                first = index[key]
+                kn = m.get("key")
+                problems.append(Problem(display, kn.line, kn.column, "key", f"key '{key}' is already defined at {first.file}:{first.line}", key))
+                continue
+            index[key] = KeyInfo(key, display, m.line, frozenset(types))
+    return index, trees, problems
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+class _Converter:
+    """Turns one file's entity mappings into triples, collecting problems."""
+
+    def __init__(self, schema: Schema, index: dict[str, KeyInfo], file: str, graph: Graph):
+        self.schema, self.index, self.file, self.graph = schema, index, file, graph
+        self.problems: list[Problem] = []
+
+    def problem(self, node: Node, fld: str, msg: str, record: str) -> None:
+        self.problems.append(Problem(self.file, node.line, node.column, fld, msg, record))
+
+    def literal(self, spec: FieldSpec, v: Scalar, record: str) -> Literal | None:
+        rng, text = spec.range, v.text
+        if rng in INTEGER_TYPES:
+            if not INTEGER.match(text):
+                return self.problem(v, spec.name, f"expected a whole number, got '{text}'" + (" (a leading zero is ambiguous: YAML 1.1 reads it as octal)" if re.match(r"^[+-]?0\d", text) else ""), record)
+            if rng == XSD.nonNegativeInteger and int(text) < 0 or rng == XSD.positiveInteger and int(text) < 1:
+                return self.problem(v, spec.name, f"'{text}' is out of range for {rng.n3()}", record)
+            return Literal(text, datatype=rng)
+        if rng == XSD.decimal:
+            if not DECIMAL.match(text):
+                return self.problem(v, spec.name, f"expected a decimal number as printed (e.g. 12.5), got '{text}'", record)
+            return Literal(text, datatype=XSD.decimal)
+        if rng == XSD.boolean:
+            if text not in ("true", "false"):
+                return self.problem(v, spec.name, f"expected true or false, got '{text}'", record)
+            return Literal(text, datatype=XSD.boolean)
+        if rng == MSCKG.PartialDate:
+            m = PARTIAL_DATE.match(text)
+            if not m:
+                return self.problem(v, spec.name, f"expected a date YYYY, YYYY-MM or YYYY-MM-DD, got '{text}'", record)
+            try:
+                dt.date(int(m.group(1)), int(m.group(3) or 1), int(m.group(5) or 1))
+            except ValueError:
+                return self.problem(v, spec.name, f"'{text}' is not a real date", record)
+            dtype = XSD.date if m.group(5) else XSD.gYearMonth if m.group(3) else XSD.gYear
+            return Literal(text, datatype=dtype)
+        if v.ambiguous():
+            return self.problem(v, spec.name, f"unquoted '{text}' would be read as a boolean, null or number by YAML 1.1 readers; quote it if it is text", record)
+        return Literal(text)
+
+    def reference(self, spec: FieldSpec, v: Scalar, record: str) -> URIRef | None:
+        text = v.text
+        if spec.kind == "url":
+            if not re.match(r"^https?://\S+$", text):
+                return self.problem(v, spec.name, f"expected an http(s) URL, got '{text}'", record)
+            return URIRef(text)
+        if re.match(r"^https?://", text) and spec.kind == "external":
+            return URIRef(text)
+        if ":" in text:
+            prefix = text.split(":", 1)[0]
+            try:
+                iri = URIRef(self.schema.converter.expand_strict(text))
+            except Exception:
+                return self.problem(v, spec.name, f"unknown prefix '{prefix}' in '{text}'{_suggest(prefix, self.schema.converter.prefix_map)}", record)
+            if spec.kind == "object" and iri not in self.schema.declared:
+                return self.problem(v, spec.name, f"external term {text} is not declared in the ontology: add it with its label to ontology/terms/*.ttl", record)
+            types = self.schema.individuals.get(iri, set())
+        elif "/" in text:
+            info = self.index.get(text)
+            if info is None:
+                return self.problem(v, spec.name, f"no entity with key '{text}' in data/{_suggest(text, self.index)}", record)
+            iri, types = ID[text], set(info.types)
+        else:
+            iri = MSCKG[text]
+            if iri not in self.schema.individuals and iri not in self.schema.classes:
+                names = [str(i)[len(MSCKG):] for i in self.schema.individuals if str(i).startswith(str(MSCKG))]
+                return self.problem(v, spec.name, f"unknown value '{text}'{_suggest(text, names)}", record)
+            types = self.schema.individuals.get(iri, set())
+        rng = spec.range
+        if rng is not None and str(rng).startswith(str(MSCKG)) and types and not self.schema.is_a(types, rng):
+            got = ", ".join(sorted(str(t)[len(MSCKG):] for t in types))
+            return self.problem(v, spec.name, f"'{text}' is a {got}, but '{spec.name}' expects a {str(rng)[len(MSCKG):]}", record)
+        return iri
+
+    def entity(self, m: Mapping, document: URIRef | None) -> bool:
+        before = len(self.problems)
+        key, types = _key_and_types(m, self.file, self.schema, self.problems)
+        record = key or f"(entity at line {m.line})"
+        subject = ID[key] if key else None
+        triples = []
+        for k, v in m.items:
+            if k.text in ("key", "a"):
+                continue
+            spec = self.schema.fields.get(k.text)
+            if spec is None:
+                self.problem(k, k.text, f"unknown field '{k.text}'{_suggest(k.text, self.schema.fields)}", record)
+                continue
+            if spec.domain is not None and types and not self.schema.is_a(types, spec.domain):
+                self.problem(k, k.text, f"'{k.text}' applies to {str(spec.domain)[len(MSCKG):]}, not to this entity's class", record)
+                continue
+            values = v.items if isinstance(v, Sequence) else [v]
+            for item in values:
+                if not isinstance(item, Scalar):
+                    self.problem(item, k.text, "expected a value or a list of values", record)
+                    continue
+                obj = self.literal(spec, item, record) if spec.kind == "data" else self.reference(spec, item, record)
+                if obj is not None:
+                    triples.append((spec.iri, obj))
+        if len(self.problems) > before or subject is None:
+            return False
+        for t in types:
+            self.graph.add((subject, RDF.type, t))
+        for p, o in triples:
+            self.graph.add((subject, p, o))
+        if document is not None and subject != document and self.schema.is_a(types, MSCKG.EvidenceNode):
+            if (subject, MSCKG.source, None) not in self.graph:
+                self.graph.add((subject, MSCKG.source, document))
+        return True
+
+
+def record_to_graph(path: Path, schema: Schema, index: dict[str, KeyInfo], tree: Node | None = None,
+                    root: Path | None = None, load_time: str | None = None) -> LoadedRecord:
+    """Convert one record file to a named graph (pure: reads the file, touches nothing else)."""
+    display = _display(path, root)
+    if tree is None:
+        tree = read_yaml(path, display)
+    data = path.read_bytes()
+    giri = graph_iri_for(path, tree)
+    graph = Graph(identifier=giri)
+    conv = _Converter(schema, index, display, graph)
+    nodes = _entity_nodes(tree, display, conv.problems)
+    document = None
+    if isinstance(tree, Mapping) and isinstance(tree.get("document"), Mapping):
+        dkey = tree.get("document").get("key")
+        document = ID[dkey.text] if isinstance(dkey, Scalar) else None
+    ok = sum(1 for m in nodes if conv.entity(m, document))
+    graph.add((giri, RDF.type, PROV.Entity))
+    graph.add((giri, MSCKG.recordSha256, Literal(hashlib.sha256(data).hexdigest())))
+    graph.add((giri, MSCKG.loaderVersion, Literal(f"msckg.loader.records {__version__}")))
+    graph.add((giri, MSCKG.sourceFile, Literal(display)))
+    if document is not None:
+        graph.add((giri, PROV.wasDerivedFrom, document))
+    if load_time:
+        graph.add((giri, PROV.generatedAtTime, Literal(load_time, datatype=XSD.dateTime)))
+    return LoadedRecord(display, giri, graph, document, len(nodes), ok, len(nodes) - ok, conv.problems)
+
+
+def load_records(paths: list[Path], schema: Schema, root: Path | None = None,
+                 load_time: str | None = None) -> list[LoadedRecord]:
+    """Load many record files together (references resolve across them); raise on any problem."""
+    index, trees, problems = index_files(paths, schema, root)
+    results = []
+    for path in paths:
+        if path not in trees:
+            continue
+        rec = record_to_graph(path, schema, index, trees[path], root, load_time)
+        problems.extend(rec.problems)
+        results.append(rec)
+    if problems:
+        raise SourceError(problems)
+    return results
