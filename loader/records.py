@@ -49,6 +49,14 @@ class LoadedRecord:
     problems: list[Problem] = field(default_factory=list)
 
 
+def canonical_decimal(text: str) -> str:
+    """The canonical xsd:decimal form stores use (no '+', no trailing zeros): '35.0' -> '35'."""
+    text = text.lstrip("+")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
 def graph_iri_for(path: Path, tree: Node) -> URIRef:
     """The named graph of a record file: the document's key, or entities/<file stem>."""
     if isinstance(tree, Mapping):
@@ -254,6 +262,8 @@ class _Converter:
                 obj = self.literal(spec, item, record) if spec.kind == "data" else self.reference(spec, item, record)
                 if obj is not None:
                     triples.append((spec.iri, obj))
+                    if spec.range == XSD.decimal and canonical_decimal(item.text) != item.text:
+                        triples.append((MSCKG.asPrinted, Literal(f"{spec.name}={item.text}")))
         if len(self.problems) > before or subject is None:
             return False
         for t in types:

@@ -1,0 +1,41 @@
+# msckg: two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test build bench docs java clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)  ## create the environment, build the graph, answer a cross-study question
+	$(BIN)/msckg build
+	$(BIN)/msckg ask trials
+	$(BIN)/msckg ask response-rates
+
+build: $(STAMP)  ## build the graph into ./store
+	$(BIN)/msckg build
+
+java:  ## make sure Java (for HermiT) is present; install it with apt-get when we can
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Java not found: installing default-jre-headless (HermiT needs it)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else echo "Java not found: install a JRE (e.g. 'sudo apt-get install default-jre-headless'); the reasoning tests need it" >&2; exit 1; fi; }
+	@java -version 2>&1 | head -1
+
+test: $(STAMP) java  ## set up what the tests need and run them
+	$(BIN)/pytest -q
+
+bench: $(STAMP)  ## speed benchmarks, each beside a baseline measured in the same run
+	$(BIN)/python benchmarks/run.py
+
+clean:  ## remove the environment and the store
+	rm -rf $(VENV) store
