@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +56,10 @@ def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[P
     """Load the ontology and every source file into named graphs (raises SourceError on bad input)."""
     from .sources import load_extra_sources
 
-    schema = build_schema(ontology)
+    load_time = load_time or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     out = Assembled()
-    out.graphs[ONTOLOGY_GRAPH] = ontology_graph(ontology, ROOT)
+    out.graphs[ONTOLOGY_GRAPH] = ontology_graph(ontology, ROOT)  # strict parse first: errors with line and column
+    schema = build_schema(ontology)
     for rec in load_records(record_files(data), schema, ROOT, load_time):
         out.graphs[rec.graph_iri] = rec.graph
         out.reports.append(rec)
@@ -95,8 +97,12 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
             raise BuildFailed(f"validation failed: {len(report.failing)} violation(s); the live store was not changed", report)
         progress("writing store")
         _checkpoint("write")
-        gen = write_generation(store_folder, assembled.nquads(), f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
-        _checkpoint("swap")
-        swap_live(store_folder, gen)
+        gen = write_generation(store_folder, assembled.nquads(), f"gen-{time.strftime('%Y%m%dT%H%M%S')}-")
+        try:
+            _checkpoint("swap")
+            swap_live(store_folder, gen)
+        except BaseException:
+            shutil.rmtree(gen, ignore_errors=True)  # the half-made generation never goes live
+            raise
         return BuildResult(store_folder, gen, assembled.triple_count(), len(assembled.graphs),
                            canonical_hash(assembled.graphs), report, assembled, time.perf_counter() - t0)

@@ -58,6 +58,7 @@ def guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from .binding import BindingError
         from .safety import UnsafeInput
         from .saved import ParamError
         from .store import StoreError
@@ -74,7 +75,7 @@ def guarded(fn):
             more = len(exc.problems) - 50
             fail(f"{len(exc.problems)} problem(s) in the sources" + (f" ({more} more not shown)" if more > 0 else ""),
                  "fix the files named above; 'msckg check FILE...' re-checks them without building")
-        except (StoreError, ParamError, UnsafeInput) as exc:
+        except (StoreError, ParamError, UnsafeInput, BindingError) as exc:
             if STATE["verbose"]:
                 raise
             fail(str(exc))
@@ -117,7 +118,7 @@ def check(files: List[Path] = typer.Argument(None, help="Record files to check (
 @app.command()
 @guarded
 def build(
-    ctgov: List[Path] = typer.Option([], "--ctgov", help="Also load ClinicalTrials.gov API v2 JSON records (repeatable)."),
+    ctgov: List[Path] = typer.Option([], "--source", "--ctgov", help="Also load a ClinicalTrials.gov API v2 JSON record or an RDF file (.ttl .nt .jsonld .rdf; repeatable)."),
     fmt: str = typer.Option("table", "--format", help="Report format: table or json."),
 ):
     """Load every source, validate, and write the store (the live store changes only on success).

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import OWL, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from loader.errors import Problem, SourceError
@@ -40,7 +40,10 @@ class Assembled:
 
 def parse_turtle_strict(path: Path, root: Path | None = None) -> Graph:
     """Parse Turtle with Oxigraph's strict parser first (line and column in errors), then into rdflib."""
-    shown = str(path.relative_to(root)) if root else str(path)
+    try:
+        shown = str(path.resolve().relative_to(root.resolve())) if root else str(path)
+    except ValueError:
+        shown = str(path)
     data = path.read_bytes()
     try:
         for _ in ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri="https://w3id.org/msckg/"):
@@ -54,7 +57,10 @@ def ontology_graph(directory: Path, root: Path | None = None) -> Graph:
     """Every ontology file (core, declared external terms, term files) as one graph."""
     g = Graph(identifier=ONTOLOGY_GRAPH)
     for f in ontology_files(directory):
-        for t in parse_turtle_strict(f, root):
+        parsed = parse_turtle_strict(f, root)
+        for _, _, target in parsed.triples((None, OWL.imports, None)):
+            raise SourceError([Problem(str(f.name), 0, 0, "owl:imports", f"owl:imports <{target}> is refused: msckg never fetches ontologies; declare the terms you use in ontology/terms/*.ttl")])
+        for t in parsed:
             g.add(t)
     return g
 

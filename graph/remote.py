@@ -10,44 +10,15 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
+from .binding import bind_with_values
 from .safety import check_query
 from .store import Rows, StoreError
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
 def gsp_url_for(endpoint: str) -> str:
     """The Graph Store Protocol URL beside a query endpoint (.../query or .../sparql → .../store)."""
     return re.sub(r"/(query|sparql)/?$", "/store", endpoint)
-
-
-def bind_with_values(query: str, bindings: dict[str, Node]) -> str:
-    """Bind parameters with a VALUES block opening the WHERE clause; terms are serialised as RDF terms
-    (escaped), never as raw user text, so a value cannot change the query's structure."""
-    if not bindings:
-        return query
-    m = _WHERE.search(query)
-    if not m:
-        raise StoreError("cannot bind parameters: the query has no 'WHERE {'")
-    names = list(bindings)
-    row = " ".join(_serialise(bindings[n]) for n in names)
-    block = f"\n  VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}\n"
-    return query[: m.end()] + block + query[m.end():]
-
-
-def _serialise(term: Node) -> str:
-    if isinstance(term, URIRef):
-        if re.search(r'[\s<>"{}|\\^`]', str(term)):
-            raise StoreError(f"refusing an IRI with characters not allowed in IRIs: {str(term)!r}")
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-        if term.language:
-            return f'"{text}"@{term.language}'
-        if term.datatype:
-            return f'"{text}"^^<{term.datatype}>'
-        return f'"{text}"'
-    raise StoreError(f"cannot bind {term!r}")
 
 
 def _term(cell: dict | None) -> Node | None:

@@ -1,11 +1,48 @@
-"""Sources other than curated records (ClinicalTrials.gov JSON), dispatched to their loader by file type."""
+"""Sources other than curated records, dispatched to their loader by file type (ClinicalTrials.gov JSON, RDF files)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
+from rdflib import RDF, Graph, Literal
+
+from loader import __version__
 from loader.errors import Problem, SourceError
 from loader.records import LoadedRecord
+from loader.schema import GRAPH, MSCKG, PROV
+
+from .safety import UnsafeInput, check_jsonld, check_xml
+
+RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
+
+
+def load_rdf_file(path: Path, load_time: str | None = None) -> LoadedRecord:
+    """An RDF file as one named graph, after refusing anything that could reach the network."""
+    data = path.read_bytes()
+    fmt = RDF_FORMATS[path.suffix]
+    try:
+        if fmt == "xml":
+            check_xml(data, str(path))
+        if fmt == "json-ld":
+            try:
+                check_jsonld(json.loads(data))
+            except json.JSONDecodeError as exc:
+                raise SourceError([Problem(str(path), exc.lineno, exc.colno, "", f"malformed JSON: {exc.msg}")]) from None
+    except UnsafeInput as exc:
+        raise SourceError([Problem(str(path), 0, 0, "", str(exc))]) from None
+    giri = GRAPH[f"file/{path.stem}"]
+    g = Graph(identifier=giri)
+    try:
+        g.parse(data=data, format=fmt)
+    except Exception as exc:
+        raise SourceError([Problem(str(path), 0, 0, "", f"cannot parse as {fmt}: {exc}")]) from None
+    g.add((giri, RDF.type, PROV.Entity))
+    g.add((giri, MSCKG.recordSha256, Literal(hashlib.sha256(data).hexdigest())))
+    g.add((giri, MSCKG.loaderVersion, Literal(f"msckg.graph.sources {__version__}")))
+    n = len(set(g.subjects()))
+    return LoadedRecord(str(path), giri, g, None, n, n, 0)
 
 
 def load_extra_sources(paths: list[Path], load_time: str | None = None) -> list[LoadedRecord]:
@@ -16,6 +53,8 @@ def load_extra_sources(paths: list[Path], load_time: str | None = None) -> list[
             from loader.ctgov import ctgov_to_graph
 
             out.append(ctgov_to_graph(p, load_time=load_time))
+        elif p.suffix in RDF_FORMATS:
+            out.append(load_rdf_file(p, load_time))
         else:
-            raise SourceError([Problem(str(p), 0, 0, "", f"no loader for '{p.suffix}' files (known: .json ClinicalTrials.gov API v2)")])
+            raise SourceError([Problem(str(p), 0, 0, "", f"no loader for '{p.suffix}' files (known: .json ClinicalTrials.gov API v2, {', '.join(RDF_FORMATS)})")])
     return out

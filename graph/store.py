@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -12,8 +13,9 @@ from typing import Protocol
 import pyoxigraph as ox
 from rdflib.term import Node
 
+from .binding import bind_with_values
 from .safety import check_query
-from .terms import to_oxigraph, to_rdflib
+from .terms import to_rdflib
 
 
 class StoreError(RuntimeError):
@@ -56,8 +58,7 @@ class EmbeddedStore:
 
     def _run(self, query: str, bindings):
         check_query(query)
-        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
-        return self._store.query(query, use_default_graph_as_union=True, substitutions=subs)
+        return self._store.query(bind_with_values(query, bindings or {}), use_default_graph_as_union=True)
 
     def select(self, query: str, bindings: dict[str, Node] | None = None) -> Rows:
         res = self._run(query, bindings)
@@ -104,11 +105,9 @@ class StoreLock:
         self._fh.close()
 
 
-def write_generation(folder: Path, nquads: bytes, name: str) -> Path:
-    """Bulk-load a dataset into a fresh store folder beside the live one (not yet live)."""
-    gen = Path(folder) / name
-    if gen.exists():
-        shutil.rmtree(gen)
+def write_generation(folder: Path, nquads: bytes, prefix: str = "gen-") -> Path:
+    """Bulk-load a dataset into a fresh, uniquely named store folder beside the live one (not yet live)."""
+    gen = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
     store = ox.Store(str(gen))
     store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
     store.flush()
@@ -125,5 +124,5 @@ def swap_live(folder: Path, gen: Path) -> None:
     os.symlink(gen.name, tmp)
     os.replace(tmp, folder / "current")
     for old in folder.glob("gen-*"):
-        if old != gen and old.is_dir():
+        if old.resolve() != gen.resolve() and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""msckg test suite."""

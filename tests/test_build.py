@@ -1,0 +1,125 @@
+"""Builds are atomic and repeatable: a failed build (bad input, violation, crash) leaves the live store as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pyoxigraph as ox
+import pytest
+
+from graph.build import FAIL_ENV, BuildFailed, build
+from graph.paths import ONTOLOGY
+from graph.store import EmbeddedStore, StoreError, StoreLock
+from loader.errors import SourceError
+
+
+def fingerprint(store_folder) -> tuple[str, str]:
+    """What the live store holds (hash of its sorted quads) and which generation is live."""
+    s = EmbeddedStore(store_folder)
+    data = sorted(s.dump(ox.RdfFormat.N_QUADS).decode().splitlines())
+    live = (store_folder / "current").resolve().name
+    del s
+    return hashlib.sha256("\n".join(data).encode()).hexdigest(), live
+
+
+def test_build_then_query(built_mini):
+    store, _, res = built_mini
+    s = EmbeddedStore(store)
+    rows = s.select("PREFIX msckg: <https://w3id.org/msckg/> SELECT ?n WHERE { ?r a msckg:ProportionResult ; msckg:count ?n }")
+    assert [int(r[0]) for r in rows.rows] == [12]
+    assert "https://w3id.org/msckg/graph/pub/example-2025" in s.graphs()
+    assert "https://w3id.org/msckg/graph/ontology" in s.graphs()
+    assert res.report.ok
+
+
+def test_rebuild_is_identical(built_mini, tmp_path):
+    store, data, first = built_mini
+    second = build(tmp_path / "other", data=data)
+    assert (first.triples, first.canonical_hash) == (second.triples, second.canonical_hash)
+
+
+@pytest.mark.parametrize("step", ["assemble", "validate", "write", "swap"])
+def test_injected_crash_leaves_store_untouched(built_mini, monkeypatch, step):
+    store, data, _ = built_mini
+    before = fingerprint(store)
+    (data / "records" / "example-2025.yaml").write_text((data / "records" / "example-2025.yaml").read_text().replace("Results ¶2", "Results ¶3"))
+    monkeypatch.setenv(FAIL_ENV, step)
+    with pytest.raises(RuntimeError, match=f"injected failure at step '{step}'"):
+        build(store, data=data)
+    assert fingerprint(store) == before
+    monkeypatch.delenv(FAIL_ENV)
+    build(store, data=data)  # the store is still usable and the change now lands
+    assert fingerprint(store) != before
+
+
+def test_second_writer_is_refused(built_mini):
+    store, data, _ = built_mini
+    with StoreLock(store):
+        with pytest.raises(StoreError, match="store in use"):
+            build(store, data=data)
+
+
+def _break(data, rel, old, new):
+    p = data / rel
+    p.write_text(p.read_text().replace(old, new, 1))
+
+
+BAD_INPUTS = {
+    "malformed yaml": ("records/example-2025.yaml", "  a: JournalArticle", "  a: [JournalArticle", "records/example-2025.yaml:"),
+    "duplicate key": ("records/example-2025.yaml", "    count: 12\n", "    count: 12\n    count: 12\n", "duplicate key 'count'"),
+    "unknown field": ("records/example-2025.yaml", "    atRisk: 20", "    atrisk: 20", "unknown field 'atrisk' (did you mean 'atRisk'?)"),
+    "wrong type": ("records/example-2025.yaml", "    atRisk: 20", "    atRisk: many", "field 'atRisk': expected a whole number"),
+    "missing reference": ("records/example-2025.yaml", "reports: trial/NCT00000001", "reports: trial/NCT00000002", "no entity with key 'trial/NCT00000002'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_names_file_and_field_and_keeps_store(built_mini, case):
+    store, data, _ = built_mini
+    before = fingerprint(store)
+    rel, old, new, expected = BAD_INPUTS[case]
+    _break(data, rel, old, new)
+    with pytest.raises(SourceError) as exc:
+        build(store, data=data)
+    text = str(exc.value)
+    assert expected in text and rel.split("/")[-1] in text
+    assert fingerprint(store) == before
+
+
+def test_duplicate_trial_id_across_files_keeps_store(built_mini):
+    store, data, _ = built_mini
+    before = fingerprint(store)
+    (data / "entities" / "copy.yaml").write_text("entities:\n  - key: trial/NCT00000001\n    a: Trial\n    label: copy\n")
+    with pytest.raises(SourceError, match="key 'trial/NCT00000001' is already defined"):
+        build(store, data=data)
+    assert fingerprint(store) == before
+
+
+def test_shape_violation_fails_build_and_keeps_store(built_mini):
+    store, data, _ = built_mini
+    before = fingerprint(store)
+    _break(data, "records/example-2025.yaml", "    count: 12", "    count: 21")  # 21 of 20
+    with pytest.raises(BuildFailed) as exc:
+        build(store, data=data)
+    rules = {v.rule for v in exc.value.report.failing}
+    assert "R-COUNT-DENOMINATOR" in rules
+    assert fingerprint(store) == before
+
+
+def test_malformed_turtle_in_ontology_names_line(built_mini, tmp_path):
+    store, data, _ = built_mini
+    before = fingerprint(store)
+    onto = tmp_path / "ontology"
+    shutil.copytree(ONTOLOGY, onto)
+    (onto / "terms" / "broken.ttl").write_text("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n<http://x> a owl:Class ;\n  <http://y> \"unclosed .\n")
+    with pytest.raises(SourceError) as exc:
+        build(store, data=data, ontology=onto)
+    msg = str(exc.value)
+    assert "broken.ttl:3:" in msg and "Turtle syntax error" in msg
+    assert fingerprint(store) == before
+
+
+def test_missing_store_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="run 'msckg build' first"):
+        EmbeddedStore(tmp_path / "nowhere")
