@@ -302,18 +302,17 @@ def export(
     """
     import pyoxigraph as ox
 
+    from loader.schema import read_prefixes
+
     from .store import EmbeddedStore
 
     formats = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS, "ttl": ox.RdfFormat.TURTLE}
     if fmt not in formats:
         fail(f"unknown export format '{fmt}'", "use trig, nq or ttl")
     store = EmbeddedStore(STATE["store"]).oxigraph
-    if fmt == "ttl":
-        data = store.dump(format=ox.RdfFormat.N_QUADS)
-        merged = ox.Store()
-        merged.load(data, format=ox.RdfFormat.N_QUADS, to_graph=ox.DefaultGraph()) if False else None
-        quads = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)]
-        data = ox.serialize(quads, format=ox.RdfFormat.TURTLE)
+    if fmt == "ttl":  # Turtle has no named graphs: every graph merged into one
+        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)}, key=str)
+        data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=read_prefixes().prefix_map)
     else:
         data = store.dump(format=formats[fmt])
     if output:
