@@ -46,6 +46,15 @@ class BuildResult:
     seconds: float
 
 
+def write_search_index(store: ox.Store, folder: Path) -> None:
+    """Build the search index beside the store generation, so both go live in the same swap."""
+    try:
+        from .search.index import write_index
+    except ImportError:  # the search package is optional until it lands
+        return
+    write_index(store, folder)
+
+
 def _checkpoint(step: str) -> None:
     if os.environ.get(FAIL_ENV) == step:
         raise RuntimeError(f"injected failure at step '{step}' ({FAIL_ENV})")
@@ -99,6 +108,8 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
         _checkpoint("write")
         gen = write_generation(store_folder, assembled.nquads(), f"gen-{time.strftime('%Y%m%dT%H%M%S')}-")
         try:
+            progress("indexing for search")
+            write_search_index(mem, gen / "search")
             _checkpoint("swap")
             swap_live(store_folder, gen)
         except BaseException:

@@ -8,7 +8,7 @@ import urllib.request
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
-from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper import ASK, JSON, POST, SELECT, SPARQLWrapper
 
 from .binding import bind_with_values
 from .safety import check_query
@@ -45,25 +45,28 @@ class RemoteStore:
         self.gsp = gsp or gsp_url_for(endpoint)
         self.timeout = timeout
 
-    def _request(self, query: str, bindings):
+    def _request(self, query: str, bindings, kind: str):
         check_query(query)
         client = SPARQLWrapper(self.endpoint)
         client.setTimeout(int(max(1, self.timeout)))
         client.setMethod(POST)
         client.setReturnFormat(JSON)
         client.setQuery(bind_with_values(query, bindings or {}))
+        # SPARQLWrapper guesses the query type from keywords and takes words like "add" in a
+        # comment for SPARQL Update; the type is known here, so say it.
+        client.queryType = kind
         try:
             return client.queryAndConvert()
         except Exception as exc:
             raise StoreError(f"remote endpoint {self.endpoint} failed: {exc}") from None
 
     def select(self, query: str, bindings: dict[str, Node] | None = None) -> Rows:
-        res = self._request(query, bindings)
+        res = self._request(query, bindings, SELECT)
         names = res["head"]["vars"]
         return Rows(names, [tuple(_term(b.get(n)) for n in names) for b in res["results"]["bindings"]])
 
     def ask(self, query: str, bindings: dict[str, Node] | None = None) -> bool:
-        return bool(self._request(query, bindings)["boolean"])
+        return bool(self._request(query, bindings, ASK)["boolean"])
 
     def graphs(self) -> list[str]:
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")

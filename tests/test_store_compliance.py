@@ -22,7 +22,8 @@ def norm(term):
         v = term.toPython()
         if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
             return ("num", round(float(v), 9))
-        return ("lit", str(term))
+        # GROUP_CONCAT order is not defined by SPARQL: compare concatenated lists as sorted parts
+        return ("lit", "; ".join(sorted(str(term).split("; "))))
     return ("iri", str(term)) if term is not None else None
 
 
