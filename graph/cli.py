@@ -120,6 +120,7 @@ def check(files: List[Path] = typer.Argument(None, help="Record files to check (
 def build(
     ctgov: List[Path] = typer.Option([], "--source", "--ctgov", help="Also load a ClinicalTrials.gov API v2 JSON record or an RDF file (.ttl .nt .jsonld .rdf; repeatable)."),
     fmt: str = typer.Option("table", "--format", help="Report format: table or json."),
+    data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records (entities/ and records/)."),
 ):
     """Load every source, validate, and write the store (the live store changes only on success).
 
@@ -130,11 +131,11 @@ def build(
     from .build import BuildFailed, build as run_build
 
     if STATE["endpoint"]:
-        return push_remote(ctgov)
+        return push_remote(ctgov, data)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, disable=STATE["quiet"], transient=True) as prog:
         task = prog.add_task("building", total=None)
         try:
-            res = run_build(STATE["store"], extra_sources=list(ctgov), progress=lambda s: prog.update(task, description=s))
+            res = run_build(STATE["store"], data=data, extra_sources=list(ctgov), progress=lambda s: prog.update(task, description=s))
         except BuildFailed as exc:
             if exc.report:
                 print_report(exc.report, fmt)
@@ -158,11 +159,11 @@ def build(
     out.print(f"[green]built[/green] {res.triples} triples in {res.graphs} graphs into {res.store} in {res.seconds:.1f}s (hash {res.canonical_hash[:16]})")
 
 
-def push_remote(ctgov):
+def push_remote(ctgov, data):
     from .build import assemble
 
     store = open_store()
-    assembled = assemble(extra_sources=list(ctgov))
+    assembled = assemble(data, extra_sources=list(ctgov))
     store.replace_graphs(assembled.graphs)
     out.print(f"[green]pushed[/green] {assembled.triple_count()} triples in {len(assembled.graphs)} graphs to {STATE['endpoint']}")
 

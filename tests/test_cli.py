@@ -26,10 +26,8 @@ def test_help_teaches_every_command():
         assert sub.exit_code == 0 and "Example" in sub.output, cmd
 
 
-def test_build_reports_sources(tmp_path, mini_data, monkeypatch):
-    monkeypatch.setattr("graph.paths.DATA", mini_data)
-    monkeypatch.setattr("graph.build.DATA", mini_data)
-    res = run(tmp_path / "s", "build", "--format", "json")
+def test_build_reports_sources(tmp_path, mini_data):
+    res = run(tmp_path / "s", "build", "--data", str(mini_data), "--format", "json")
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
     files = {s["file"]: s for s in report["sources"]}
