@@ -22,7 +22,8 @@ app = typer.Typer(
     add_completion=False,
 )
 err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+# a pipe or a log has no width: tables get 160 columns there instead of rich's 80
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 STATE = {"verbose": False, "quiet": False, "store": None, "endpoint": None, "timeout": 30.0}
 
 FORMAT_HELP = "Output format: table, csv, tsv or json."
@@ -209,6 +210,7 @@ def validate_cmd(fmt: str = typer.Option("table", "--format", help="Report forma
 def query(
     file: str = typer.Argument(..., help="A .rq file, or - to read the query from standard input."),
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
 ):
     """Run any read-only SPARQL query (SERVICE and updates are refused).
 
@@ -216,12 +218,14 @@ def query(
     """
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     rows = open_store().select(text)
-    emit(rows, fmt)
+    emit(rows, fmt, columns=columns)
 
 
-def emit(rows, fmt, title=None):
-    from .output import render
+def emit(rows, fmt, title=None, columns: str | None = None):
+    from .output import render, select_columns
 
+    if columns:
+        rows = select_columns(rows, [c.strip() for c in columns.split(",") if c.strip()])
     text = render(rows, fmt, out, title)
     if text is not None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -244,6 +248,7 @@ def ask(
     param: List[str] = typer.Option([], "--param", "-p", help="Parameter as name=value (repeatable)."),
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the answer to a PNG (queries tagged 'plot')."),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
 ):
     """Answer a saved cross-study question.
 
@@ -259,7 +264,7 @@ def ask(
         fail(f"no saved query named '{name}'", f"did you mean '{close[0]}'? 'msckg queries' lists them" if close else "'msckg queries' lists them")
     q = queries[name]
     rows = run_saved(open_store(), q, parse_params(param))
-    emit(rows, fmt, q.summary if fmt == "table" else None)
+    emit(rows, fmt, q.summary if fmt == "table" else None, columns)
     if plot:
         from .plots import plot_rows
 

@@ -41,6 +41,15 @@ def plain(term):
     return None if term is None else str(term)
 
 
+def select_columns(rows: Rows, names: list[str]) -> Rows:
+    """The same rows with only the named columns, in that order (unknown names are an error)."""
+    missing = [n for n in names if n not in rows.variables]
+    if missing:
+        raise ValueError(f"no column {', '.join(missing)}; the columns are: {', '.join(rows.variables)}")
+    idx = [rows.variables.index(n) for n in names]
+    return Rows(names, [tuple(r[i] for i in idx) for r in rows.rows])
+
+
 def render(rows: Rows, fmt: str, console: Console | None = None, title: str | None = None) -> str | None:
     """Render rows; 'table' prints to the console and returns None, the others return text."""
     if fmt == "table":
