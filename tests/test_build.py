@@ -123,3 +123,14 @@ def test_malformed_turtle_in_ontology_names_line(built_mini, tmp_path):
 def test_missing_store_is_a_clear_error(tmp_path):
     with pytest.raises(StoreError, match="run 'msckg build' first"):
         EmbeddedStore(tmp_path / "nowhere")
+
+
+def test_malformed_ctgov_json_names_line_and_keeps_store(built_mini, tmp_path):
+    store, data, _ = built_mini
+    before = fingerprint(store)
+    bad = tmp_path / "NCT00000009.json"
+    bad.write_text('{"protocolSection": {"identificationModule": {"nctId": "NCT00000009",}}}')
+    with pytest.raises(SourceError) as exc:
+        build(store, data=data, extra_sources=[bad])
+    assert "NCT00000009.json:1:" in str(exc.value)
+    assert fingerprint(store) == before
