@@ -149,8 +149,9 @@ def build(
         from rich.table import Table
 
         t = Table(title="sources")
-        for c in ("file", "records in", "entities out", "rejected", "triples"):
-            t.add_column(c)
+        t.add_column("file", overflow="fold", min_width=30)
+        for c in ("records in", "entities out", "rejected", "triples"):
+            t.add_column(c, justify="right")
         for r in res.assembled.reports:
             t.add_row(r.path, str(r.records_in), str(r.entities_out), str(r.rejected), str(len(r.graph)))
         err.print(t)
