@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test build bench docs java clean help
+.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,3 +39,23 @@ bench: $(STAMP)  ## speed benchmarks, each beside a baseline measured in the sam
 
 clean:  ## remove the environment and the store
 	rm -rf $(VENV) store
+
+# ---- ontology: reasoning, SSSOM, HTML reference ----
+
+reason: $(STAMP) java  ## HermiT: the ontology is consistent, no unsatisfiable classes (~2 s)
+	$(BIN)/python -m graph.reason
+
+reason-data: $(STAMP) java  ## HermiT on the ontology plus every curated record (domains, ranges, disjointness; minutes)
+	$(BIN)/python -m graph.reason --with-data
+
+sssom: $(STAMP)  ## regenerate ontology/mappings.sssom.tsv from the ontology's alignments
+	$(BIN)/python -m graph.sssom_export
+
+sssom-check: $(STAMP)  ## fail if ontology/mappings.sssom.tsv is out of date
+	$(BIN)/python -m graph.sssom_export --check
+
+docs: $(STAMP)  ## HTML reference of the ontology -> docs/ontology/index.html (git-ignored)
+	$(BIN)/python -m graph.ontology_docs
+
+test-ontology: $(STAMP) java  ## the ontology's own tests (labels, alignments, SSSOM, HermiT)
+	$(BIN)/python -m pytest tests/test_ontology.py tests/test_reasoning.py

@@ -355,6 +355,8 @@ def reason():
     from .reason import reason as run_reason
 
     res = run_reason()
+    if not res.consistent:
+        fail("the ontology is inconsistent (HermiT)", "run 'python -m graph.reason' for the explanation")
     if res.unsatisfiable:
         fail(f"{len(res.unsatisfiable)} unsatisfiable class(es): {', '.join(res.unsatisfiable)}")
     out.print(f"[green]consistent[/green]: {res.classes} classes, {res.properties} properties, no unsatisfiable classes (HermiT, {res.seconds:.1f}s)")

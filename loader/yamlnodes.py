@@ -64,7 +64,10 @@ Node = Union[Scalar, Mapping, Sequence]
 def _convert(node, file: str, problems: list[Problem]) -> Node:
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
     if isinstance(node, ScalarNode):
-        return Scalar(str(node.value), line, col, node.style not in (None, ""))
+        text = str(node.value)
+        if node.style == ">":  # ruamel marks folded line breaks with BEL; the folded text has a space there
+            text = text.replace("\a", "")
+        return Scalar(text, line, col, node.style not in (None, ""))
     if isinstance(node, SequenceNode):
         return Sequence([_convert(n, file, problems) for n in node.value], line, col)
     if isinstance(node, MappingNode):

@@ -153,3 +153,9 @@ def test_partial_dates_stay_partial(mini_data):
     t = ID["trial/NCT00000001"]
     assert (t, MSCKG.startDate, Literal("2019-07", datatype=XSD.gYearMonth)) in g
     assert (t, MSCKG.endDate, Literal("2021", datatype=XSD.gYear)) in g
+
+
+def test_folded_text_has_no_fold_markers(mini_data):
+    edit(mini_data / "records/example-2025.yaml", "    term: fever", "    term: >\n      fever with\n      chills")
+    g = {r.path: r.graph for r in load(mini_data)}["records/example-2025.yaml"]
+    assert (ID["pub/example-2025/ae/fever-msc"], MSCKG["term"], Literal("fever with chills\n")) in g
