@@ -60,15 +60,18 @@ STUDY_URL = "https://clinicaltrials.gov/study/{}"
 
 PHASES = {
     ("PHASE1",): MSCKG.Phase1, ("PHASE2",): MSCKG.Phase2, ("PHASE3",): MSCKG.Phase3,
-    ("PHASE4",): MSCKG.Phase4, ("PHASE1", "PHASE2"): MSCKG.Phase1_2,
+    ("PHASE4",): MSCKG.Phase4, ("PHASE1", "PHASE2"): MSCKG.Phase1_2, ("EARLY_PHASE1",): MSCKG.EarlyPhase1,
     ("PHASE2", "PHASE3"): MSCKG.Phase2_3, ("NA",): MSCKG.PhaseNotApplicable,
 }
 ALLOCATIONS = {"RANDOMIZED": MSCKG.Randomized, "NON_RANDOMIZED": MSCKG.NonRandomized}
-MASKINGS = {"NONE": MSCKG.OpenLabel, "SINGLE": MSCKG.SingleBlind, "DOUBLE": MSCKG.DoubleBlind}
+MASKINGS = {"NONE": MSCKG.OpenLabel, "SINGLE": MSCKG.SingleBlind, "DOUBLE": MSCKG.DoubleBlind,
+            "TRIPLE": MSCKG.TripleBlind, "QUADRUPLE": MSCKG.QuadrupleBlind}
 STATUSES = {
     "COMPLETED": MSCKG.StatusCompleted, "RECRUITING": MSCKG.StatusRecruiting,
     "ACTIVE_NOT_RECRUITING": MSCKG.StatusActiveNotRecruiting,
     "TERMINATED": MSCKG.StatusTerminated, "UNKNOWN": MSCKG.StatusUnknown,
+    "NOT_YET_RECRUITING": MSCKG.StatusNotYetRecruiting, "ENROLLING_BY_INVITATION": MSCKG.StatusEnrollingByInvitation,
+    "SUSPENDED": MSCKG.StatusSuspended, "WITHDRAWN": MSCKG.StatusWithdrawn,
 }
 ARM_TYPES = {
     "EXPERIMENTAL": MSCKG.ExperimentalArm, "PLACEBO_COMPARATOR": MSCKG.PlaceboArm,
@@ -559,8 +562,7 @@ def _trial(ctx: _Ctx, ps: dict) -> None:
     if lead:
         _organisation(ctx, lead, "protocolSection.sponsorCollaboratorsModule.leadSponsor", sponsor=True)
     for i, c in enumerate(_arr(sc.get("collaborators"))):
-        ctx.reject(f"protocolSection.sponsorCollaboratorsModule.collaborators[{i}]",
-                   "collaborator: msckg has no property for the collaborator role (sponsor, funder and site differ from it)")
+        _organisation(ctx, _obj(c), f"protocolSection.sponsorCollaboratorsModule.collaborators[{i}]", sponsor=False)
 
 
 def _organisation(ctx: _Ctx, org: dict, path: str, sponsor: bool) -> None:
@@ -569,7 +571,7 @@ def _organisation(ctx: _Ctx, org: dict, path: str, sponsor: bool) -> None:
         ctx.reject(path, "organisation without a name")
         return
     if cls == "INDIV":
-        ctx.reject(path, "the sponsor is an individual; msckg:sponsor names an organisation")
+        ctx.reject(path, "an individual, not an organisation: msckg:sponsor and msckg:collaborator name organisations")
         return
     o = ID[f"org/{slug(name)}"]
     ctx.add(o, RDF.type, MSCKG.Organisation)
@@ -579,8 +581,7 @@ def _organisation(ctx: _Ctx, org: dict, path: str, sponsor: bool) -> None:
         ctx.add(o, SKOS.altLabel, Literal(name))
     if cls in ORG_KINDS:
         ctx.add(o, MSCKG.organisationKind, ORG_KINDS[cls])
-    if sponsor:
-        ctx.add(ctx.trial, MSCKG.sponsor, o)
+    ctx.add(ctx.trial, MSCKG.sponsor if sponsor else MSCKG.collaborator, o)
     ctx.ok()
 
 
