@@ -565,6 +565,19 @@ def _trial(ctx: _Ctx, ps: dict) -> None:
         _organisation(ctx, _obj(c), f"protocolSection.sponsorCollaboratorsModule.collaborators[{i}]", sponsor=False)
 
 
+def _measurements(measure: dict, fallback_denoms: dict, path: str):
+    """Each measurement of an outcome or baseline measure, with its JSON path, category and denominators."""
+    denoms_m = _denominators(measure.get("denoms")) or fallback_denoms
+    for c, cl in enumerate(_arr(measure.get("classes"))):
+        cl = _obj(cl)
+        denoms = _denominators(cl.get("denoms")) or denoms_m
+        for k, cat in enumerate(_arr(cl.get("categories"))):
+            cat = _obj(cat)
+            category = " / ".join(x for x in (_text(cl.get("title")), _text(cat.get("title"))) if x)
+            for m, meas in enumerate(_arr(cat.get("measurements"))):
+                yield _obj(meas), f"{path}.classes[{c}].categories[{k}].measurements[{m}]", category, denoms, (c, k)
+
+
 def _organisation(ctx: _Ctx, org: dict, path: str, sponsor: bool) -> None:
     name, cls = _text(org.get("name")), _text(org.get("class"))
     if not name:
@@ -774,32 +787,23 @@ def _outcomes(ctx: _Ctx, rs: dict) -> set[str]:
         ctx.ok()
         arms = _group_arms(ctx, _arr(om.get("groups")), f"{path}.groups", f"om{n}-")
         param, disp = _text(om.get("paramType")) or "", _text(om.get("dispersionType")) or ""
-        top_denoms = _denominators(om.get("denoms"))
-        for c, cl in enumerate(_arr(om.get("classes"))):
-            cl = _obj(cl)
-            denoms = _denominators(cl.get("denoms")) or top_denoms
-            for k, cat in enumerate(_arr(cl.get("categories"))):
-                cat = _obj(cat)
-                category = " / ".join(x for x in (_text(cl.get("title")), _text(cat.get("title"))) if x)
-                for m, meas in enumerate(_arr(cat.get("measurements"))):
-                    meas = _obj(meas)
-                    mpath = f"{path}.classes[{c}].categories[{k}].measurements[{m}]"
-                    gid = _text(meas.get("groupId")) or ""
-                    arm = arms.get(gid)
-                    if arm is None:
-                        ctx.reject(mpath, "a 'Total' column is no arm" if gid in arms else f"group {gid!r} is not among the measure's groups")
-                        continue
-                    v, why = _value(param, disp, unit, meas, denoms.get(gid))
-                    if v is None:
-                        ctx.reject(mpath, why)
-                        continue
-                    r = ID[f"{pub}/result/{n}/{c}/{k}/{slug(gid)}"]
-                    ctx.evidence(r, v.cls, mpath)
-                    ctx.add(r, MSCKG.outcome, node)
-                    ctx.add(r, MSCKG.arm, arm.iri)
-                    ctx.text(r, MSCKG.category, category)
-                    _write_value(ctx, r, v, mpath)
-                    ctx.ok()
+        for meas, mpath, category, denoms, (c, k) in _measurements(om, {}, path):
+            gid = _text(meas.get("groupId")) or ""
+            arm = arms.get(gid)
+            if arm is None:
+                ctx.reject(mpath, "a 'Total' column is no arm" if gid in arms else f"group {gid!r} is not among the measure's groups")
+                continue
+            v, why = _value(param, disp, unit, meas, denoms.get(gid))
+            if v is None:
+                ctx.reject(mpath, why)
+                continue
+            r = ID[f"{pub}/result/{n}/{c}/{k}/{slug(gid)}"]
+            ctx.evidence(r, v.cls, mpath)
+            ctx.add(r, MSCKG.outcome, node)
+            ctx.add(r, MSCKG.arm, arm.iri)
+            ctx.text(r, MSCKG.category, category)
+            _write_value(ctx, r, v, mpath)
+            ctx.ok()
         for a, an in enumerate(_arr(om.get("analyses"))):
             _analysis(ctx, _obj(an), f"{path}.analyses[{a}]", node, arms, f"{pub}/comparison/{n}/{a}")
     return titles
@@ -1021,37 +1025,28 @@ def _baseline(ctx: _Ctx, rs: dict) -> None:
         ms = _obj(ms)
         title = _text(ms.get("title"))
         param, disp, unit = _text(ms.get("paramType")) or "", _text(ms.get("dispersionType")) or "", _text(ms.get("unitOfMeasure")) or ""
-        denoms_m = _denominators(ms.get("denoms")) or top
-        for c, cl in enumerate(_arr(ms.get("classes"))):
-            cl = _obj(cl)
-            denoms = _denominators(cl.get("denoms")) or denoms_m
-            for k, cat in enumerate(_arr(cl.get("categories"))):
-                cat = _obj(cat)
-                category = " / ".join(x for x in (_text(cl.get("title")), _text(cat.get("title"))) if x)
-                for m, meas in enumerate(_arr(cat.get("measurements"))):
-                    meas = _obj(meas)
-                    path = f"{base}.measures[{i}].classes[{c}].categories[{k}].measurements[{m}]"
-                    gid = _text(meas.get("groupId")) or ""
-                    arm = arms.get(gid)
-                    if not title:
-                        ctx.reject(path, "baseline measure without a title")
-                        continue
-                    if arm is None:
-                        ctx.reject(path, "a 'Total' column is no arm" if gid in arms else f"group {gid!r} is not among the groups")
-                        continue
-                    v, why = _value(param, disp, unit, meas, denoms.get(gid))
-                    if v is None:
-                        ctx.reject(path, why)
-                        continue
-                    node = ID[f"{pub}/{i}/{c}/{k}/{slug(gid)}"]
-                    ctx.evidence(node, MSCKG.BaselineCharacteristic, path)
-                    ctx.add(node, MSCKG.characteristic, Literal(title))
-                    ctx.add(node, MSCKG.arm, arm.iri)
-                    ctx.text(node, MSCKG.category, category)
-                    if v.unit is None and unit and v.cls != MSCKG.ProportionResult:
-                        v.notes.append(f"unit of measure as registered: {unit}")
-                    _write_value(ctx, node, v, path)
-                    ctx.ok()
+        for meas, path, category, denoms, (c, k) in _measurements(ms, top, f"{base}.measures[{i}]"):
+            gid = _text(meas.get("groupId")) or ""
+            arm = arms.get(gid)
+            if not title:
+                ctx.reject(path, "baseline measure without a title")
+                continue
+            if arm is None:
+                ctx.reject(path, "a 'Total' column is no arm" if gid in arms else f"group {gid!r} is not among the groups")
+                continue
+            v, why = _value(param, disp, unit, meas, denoms.get(gid))
+            if v is None:
+                ctx.reject(path, why)
+                continue
+            node = ID[f"{pub}/{i}/{c}/{k}/{slug(gid)}"]
+            ctx.evidence(node, MSCKG.BaselineCharacteristic, path)
+            ctx.add(node, MSCKG.characteristic, Literal(title))
+            ctx.add(node, MSCKG.arm, arm.iri)
+            ctx.text(node, MSCKG.category, category)
+            if v.unit is None and unit and v.cls != MSCKG.ProportionResult:
+                v.notes.append(f"unit of measure as registered: {unit}")
+            _write_value(ctx, node, v, path)
+            ctx.ok()
 
 
 def _document(ctx: _Ctx, path: Path, data: bytes, ps: dict) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.namespace import XSD
 
 from graph.dataset import ONTOLOGY_GRAPH
 from graph.queryfiles import read_query_file

@@ -10,16 +10,15 @@ Expected values were read from the seed documents (../shared/seeds), not from th
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Literal
 
 from graph.paths import DATA, QUERIES
 from graph.queryfiles import read_query_file
 from graph.saved import bindings_for
 from graph.terms import to_oxigraph, to_rdflib
+from .test_saved_queries import py
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -38,17 +37,7 @@ def seed():
     return store
 
 
-def _py(term):
-    if term is None:
-        return None
-    if isinstance(term, Literal):
-        v = term.toPython()
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, (int, float, Decimal)):
-            return float(v)
-        return str(term)
-    return str(term)
+_py = py  # one conversion for fixture and seed checks
 
 
 def ask(store: ox.Store, name: str, **params) -> list[dict]:
