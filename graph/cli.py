@@ -362,5 +362,9 @@ def reason():
     out.print(f"[green]consistent[/green]: {res.classes} classes, {res.properties} properties, no unsatisfiable classes (HermiT, {res.seconds:.1f}s)")
 
 
+from .cli_search import register as _register_search  # noqa: E402  (search, search-eval, link)
+
+_register_search(app)
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,36 @@
+"""Search and link: ranked entities with reasons, and proposed external terms, from an index built once per build.
+
+- `index.write_index(store, folder)` builds the index (called by graph.build);
+- `rank.Searcher(folder).search(text)` ranks entities (lexical + ontology, blended with semantic
+  similarity when the `embeddings` extra is installed);
+- `link.Linker(folder)` proposes MONDO/CL/UBERON/declared terms for entities or free text.
+
+See docs/search.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SEARCH_FOLDER = "search"
+
+
+def live_folder(store_folder: Path) -> Path:
+    """The live index of an embedded store: <store>/current/search."""
+    return Path(store_folder) / "current" / SEARCH_FOLDER
+
+
+def __getattr__(name):  # lazy: importing graph.search must stay cheap for graph.build
+    if name in ("Searcher", "SearchError", "Hit", "Result", "evaluate", "load_judgements"):
+        from . import rank
+
+        return getattr(rank, name)
+    if name == "write_index":
+        from .index import write_index
+
+        return write_index
+    if name == "Linker":
+        from .link import Linker
+
+        return Linker
+    raise AttributeError(name)

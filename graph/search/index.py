@@ -1,0 +1,529 @@
+"""The search index: built once per build from the whole dataset, read by search and link.
+
+`write_index(store, folder)` is called by graph.build with the in-memory store of the new
+generation and that generation's `search` folder, so the index goes live with the store in the
+same atomic swap. It writes:
+
+- `index.sqlite`: one row per entity (IRI, display label, most specific type, its indexed
+  fields with weight and provenance), token postings (token -> packed (entity, field, weight,
+  length) records), a class -> members table for `--type`, the metadata (abbreviations learnt
+  from the graph, synonym rings of the ontology, versions), and the link vocabulary and link
+  tasks (see link.py);
+  Adjacent word pairs of each field are posted too, so a field holding the query's words in
+  the query's order (a phrase) can be told from one that holds them scattered;
+- `embeddings.npy`: one unit vector per entity, only when an embedder is available (the
+  `embeddings` extra); the model's name is recorded so vectors of another model are never mixed.
+
+An entity is every IRI under https://w3id.org/msckg/id/ that has a type. Its fields, with the
+weight they carry in the ranking (rank.py) and the reason shown in 'why':
+
+| kind         | from                                                                  | weight |
+|--------------|-----------------------------------------------------------------------|--------|
+| label        | rdfs:label; an adverse-event term as printed; a baseline characteristic | 1.0   |
+| synonym      | skos:altLabel, name, title, short name, product code, registry ID     | 0.95   |
+| abbreviation | a label/synonym/text with its abbreviations spelt out                 | x 0.92 |
+| ontology     | linked terms (event class, condition class, cell type, tissue source, outcome kind, qualifier, exact/close match): label and synonyms | 0.85 |
+| ontology     | the same terms' ancestors in the ontology graph and MONDO/CL/UBERON   | 0.85 x 0.92^d |
+| ontology     | the terms of a linked condition/product/drug/intervention/outcome     | x 0.85 |
+| type         | the entity's class and superclasses (label and alt labels)            | 0.6 / 0.5 x 0.92^d |
+| definition   | msckg:definition, skos:definition; linked external terms' definitions | 0.55 / 0.45 |
+| attribute    | other linked controlled values (phase, grade band, route, marker...)  | 0.55   |
+| attribute    | a boolean property that holds (infusion-related, dose-limiting, serious) | 0.55 |
+| context      | the label of a result's or comparison's outcome                       | 0.7    |
+| context      | labels of other linked entities (arm, trial, manufacturer...)         | 0.4    |
+| text         | other text (notes, criteria, summaries, values as printed)            | 0.35   |
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import text as tx
+from .expand import ALT_LABEL, CLOSE, DEFINITION, EXACT, ID, LABEL, MSCKG, RDF_TYPE, ExternalOntologies, Ontology
+
+FORMAT_VERSION = 3
+INDEX_FILE = "index.sqlite"
+EMBEDDINGS_FILE = "embeddings.npy"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+POSTING = np.dtype([("e", "<i4"), ("f", "<i2"), ("n", "<i2"), ("w", "<f4")])
+MAX_FIELDS = 4000
+
+W_LABEL, W_SYNONYM, W_ABBREV = 1.0, 0.95, 0.92
+W_ONTOLOGY, W_ANCESTOR_DECAY, W_INHERIT = 0.85, 0.92, 0.85
+W_TYPE, W_SUPERTYPE = 0.6, 0.5
+W_DEFINITION, W_EXT_DEFINITION = 0.55, 0.45
+W_ATTRIBUTE, W_CONTEXT, W_ABOUT, W_SOURCE, W_TEXT = 0.55, 0.4, 0.7, 0.2, 0.35
+EVIDENCE_PRIOR = 0.92
+
+M = MSCKG
+NAME_PROPS = {  # predicate -> (kind, weight)
+    LABEL: ("label", W_LABEL),
+    M + "term": ("label", W_LABEL),
+    ALT_LABEL: ("synonym", W_SYNONYM),
+    M + "name": ("synonym", W_SYNONYM),
+    M + "title": ("synonym", W_SYNONYM),
+    M + "shortName": ("synonym", W_SYNONYM),
+    M + "productCode": ("synonym", W_SYNONYM),
+    M + "registryId": ("synonym", W_SYNONYM),
+    M + "doi": ("synonym", 0.8),
+    M + "issn": ("synonym", 0.8),
+    M + "eissn": ("synonym", 0.8),
+}
+DEFINITION_PROPS = {M + "definition", DEFINITION}
+SKIP_LITERALS = {
+    M + "locator", M + "asPrinted", M + "sourceFile", M + "sourceSha256", M + "recordSha256", M + "loaderVersion",
+    M + "orcid", M + "pValueBound", M + "volume", M + "issue", M + "articleNumber",
+}
+# links whose target term classifies the entity: the term, its synonyms and its ancestors are indexed
+CLASSIFYING = {
+    M + "eventClass", M + "conditionClass", M + "cellType", M + "tissueSource", M + "outcomeKind", M + "qualifier",
+    EXACT, CLOSE, M + "populationType", M + "controlType",
+}
+# links to a part whose classifying terms the entity inherits (trial -> condition -> MONDO term)
+INHERIT = {M + "condition", M + "product", M + "drug", M + "intervention", M + "outcome"}
+NO_CONTEXT = {M + "authorship", M + "conflictDeclaration", M + "armSizeIn", M + "involvesOrganisation"}
+LOW_CONTEXT = {M + "source"}
+# links whose target says what the entity is: a result is a value of its outcome, a regimen doses its
+# intervention, an intervention gives its product or drug
+ABOUT = {M + "outcome", M + "intervention", M + "product", M + "drug"}
+# static rank: reported values a little below the trials, products, arms and outcomes they are about
+LOW_PRIOR = {M + "Result", M + "Comparison", M + "AdverseEventCount", M + "BaselineCharacteristic", M + "SourceConflict"}
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+GENERIC_TYPES = {M + "Entity", M + "Concept", "http://www.w3.org/ns/prov#Entity", "http://www.w3.org/ns/prov#Agent"}
+
+
+@dataclass
+class Node:
+    """Everything the dataset says about one IRI subject."""
+
+    types: set[str] = field(default_factory=set)
+    text: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))    # string literals
+    values: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # typed literals
+    flags: set[str] = field(default_factory=set)                                     # boolean properties that are true
+    links: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))   # IRI objects
+
+    def first(self, pred: str) -> str:
+        vals = self.text.get(pred) or self.values.get(pred) or []
+        return sorted(vals)[0] if vals else ""
+
+    def link(self, pred: str) -> str:
+        vals = self.links.get(pred) or []
+        return sorted(vals)[0] if vals else ""
+
+
+@dataclass
+class Field:
+    kind: str
+    weight: float
+    text: str
+    detail: str
+
+
+def read_dataset(store) -> tuple[dict[str, Node], Ontology]:
+    """Every IRI subject of the store (all graphs) and the ontology of the terms it uses."""
+    import pyoxigraph as ox
+
+    nodes: dict[str, Node] = {}
+    onto = Ontology()
+    seen: set[tuple] = set()
+    for q in store.quads_for_pattern(None, None, None, None):
+        s, p, o = q.subject, q.predicate, q.object
+        if not isinstance(s, ox.NamedNode):
+            continue
+        key = (s.value, p.value, str(o))
+        if key in seen:
+            continue
+        seen.add(key)
+        sv, pv = s.value, p.value
+        if isinstance(o, ox.Literal):
+            node = nodes.setdefault(sv, Node())
+            dt = o.datatype.value if o.datatype else XSD_STRING
+            (node.text if dt in (XSD_STRING, RDF_LANGSTRING) else node.values)[pv].append(o.value)
+            if dt == XSD_BOOLEAN and o.value in ("true", "1"):
+                node.flags.add(pv)
+            if not sv.startswith(ID):
+                onto.add_triple(sv, pv, o.value, True)
+        elif isinstance(o, ox.NamedNode):
+            node = nodes.setdefault(sv, Node())
+            if pv == RDF_TYPE:
+                node.types.add(o.value)
+            else:
+                node.links[pv].append(o.value)
+            if not sv.startswith(ID):
+                onto.add_triple(sv, pv, o.value, False)
+    del seen
+    from loader.schema import read_prefixes
+
+    try:
+        onto.set_prefixes(dict(read_prefixes().prefix_map))
+    except Exception:  # the prefixes file is the project's; without it CURIEs fall back to IRIs
+        onto.set_prefixes({"msckg": MSCKG, "id": ID})
+    return nodes, onto
+
+
+def learn_abbreviations(nodes: dict[str, Node], onto: Ontology, linked_terms: set[str]) -> list[tuple[str, str, bool]]:
+    """Acronym-like alternative names of the graph's own entities and terms, with what they stand for."""
+    learnt: dict[tuple[str, str], bool] = {}
+
+    def consider(names: list[str]) -> None:
+        shorts = [n for n in names if tx.looks_like_abbreviation(n)]
+        longs = [n for n in names if not tx.looks_like_abbreviation(n)]
+        for a in shorts:
+            if tx.Abbreviations.builtin().lookup(a):
+                continue
+            for n in longs:
+                if tx.is_acronym_of(a, n) and a.lower() not in tx.fold(n):
+                    learnt[(a, n)] = len(a.rstrip("s")) <= 3
+                    break
+
+    for iri, node in nodes.items():
+        if iri.startswith(ID):
+            consider(node.text.get(LABEL, []) + node.text.get(ALT_LABEL, []))
+    for iri in set(onto.labels) | linked_terms:
+        term = onto.term(iri)
+        if term:
+            consider([term.label] + term.synonyms)
+    return sorted((a, n, exact) for (a, n), exact in learnt.items())
+
+
+class IndexBuilder:
+    """Turns the dataset into entity documents (fields) and postings."""
+
+    def __init__(self, nodes: dict[str, Node], onto: Ontology):
+        self.nodes = nodes
+        self.onto = onto
+        self.entities = sorted(i for i, n in nodes.items() if i.startswith(ID) and n.types)
+        linked = {o for i in self.entities for p, os_ in nodes[i].links.items() for o in os_ if not o.startswith(ID)}
+        self.learnt = learn_abbreviations(nodes, onto, linked)
+        self.abbrev = tx.Abbreviations.builtin().copy()
+        for a, n, exact in self.learnt:
+            self.abbrev.add(a, n, exact)
+        self._labels: dict[str, str] = {}
+        self._term_fields: dict[tuple[str, str], list[Field]] = {}
+
+    # -- labels ------------------------------------------------------------------------------
+    def term_label(self, iri: str) -> str:
+        t = self.onto.term(iri)
+        return t.label if t else self.onto.curie(iri)
+
+    def short(self, iri: str) -> str:
+        return iri[len(ID):] if iri.startswith(ID) else self.onto.curie(iri)
+
+    def label(self, iri: str) -> str:
+        """The entity's rdfs:label, or a label made from what it is about."""
+        if iri in self._labels:
+            return self._labels[iri]
+        self._labels[iri] = self.short(iri)  # guards against cycles
+        node = self.nodes.get(iri)
+        lab = self._make_label(iri, node) if node else self.short(iri)
+        self._labels[iri] = " ".join(lab.split())[:300]
+        return self._labels[iri]
+
+    def _make_label(self, iri: str, node: Node) -> str:
+        if node.text.get(LABEL):
+            return node.first(LABEL)
+        types = node.types
+        where = node.link(M + "arm") or node.link(M + "population") or node.link(M + "trial")
+        where_l = self.label(where) if where else ""
+        if M + "AdverseEventCount" in types or node.text.get(M + "term"):
+            band = node.link(M + "gradeBand")
+            grade = self.term_label(band) if band else (f"grade {node.first(M + 'grade')}" if node.first(M + "grade") else "")
+            n = f" {node.first(M + 'affected')}/{node.first(M + 'atRisk')}" if node.first(M + "atRisk") else ""
+            return f"{node.first(M + 'term')}{f' [{grade}]' if grade else ''}{n}{f' — {where_l}' if where_l else ''}"
+        if node.text.get(M + "characteristic") and not node.links.get(M + "outcome") and not node.links.get(M + "experimentalArm"):
+            cat = node.first(M + "category")
+            return f"{node.first(M + 'characteristic')}{f': {cat}' if cat else ''}{f' — {where_l}' if where_l else ''}"
+        outcome = node.link(M + "outcome")
+        what = self.label(outcome) if outcome else node.first(M + "characteristic")
+        if node.links.get(M + "experimentalArm") or node.links.get(M + "comparatorArm"):
+            kind = self.term_label(self._specific_type(node.types))
+            est = node.first(M + "estimate")
+            ci = f" (95% CI {node.first(M + 'ciLower')}–{node.first(M + 'ciUpper')})" if node.first(M + "ciLower") else ""
+            p = f", p={node.first(M + 'pValue')}" if node.first(M + "pValue") else ""
+            pop = node.link(M + "population")
+            return f"{kind}{f' {est}{ci}' if est else ''}{p}: {what}{f' ({self.label(pop)})' if pop else ''}"
+        if outcome:
+            val = ""
+            if node.first(M + "count"):
+                val = f"{node.first(M + 'count')}/{node.first(M + 'denominator')}" if node.first(M + "denominator") else node.first(M + "count")
+            elif node.first(M + "median"):
+                val = f"median {node.first(M + 'median')}"
+            elif node.first(M + "estimate"):
+                val = node.first(M + "estimate")
+            elif node.first(M + "valueText"):
+                val = node.first(M + "valueText")[:80]
+            return f"{what}{f' — {where_l}' if where_l else ''}{f': {val}' if val else ''}"
+        if node.text.get(M + "problem"):
+            return f"source problem: {node.first(M + 'problem')[:100]}"
+        for pred in (M + "name", M + "term", ALT_LABEL, M + "title"):
+            if node.text.get(pred):
+                return node.first(pred)
+        return self.short(iri)
+
+    def _specific_type(self, types: set[str]) -> str:
+        if not types:
+            return ""
+        return sorted(types, key=lambda t: (-len(self.onto.ancestors(t)), t))[0]
+
+    # -- fields ------------------------------------------------------------------------------
+    def term_fields(self, iri: str, weight: float, via: str, ancestors: bool) -> list[Field]:
+        """The label, synonyms (and ancestors, definition) of a linked term, as fields."""
+        key = (iri, via, str(ancestors), f"{weight:.4f}")
+        if key in self._term_fields:
+            return self._term_fields[key]
+        out: list[Field] = []
+        term = self.onto.term(iri)
+        if term:
+            head = f"{via} {term.curie} '{term.label}'"
+            out.append(Field("ontology", weight, term.label, head))
+            for s in term.synonyms:
+                out.append(Field("ontology", weight * 0.97, s, f"{head}, synonym '{s}'"))
+            if term.definition and not iri.startswith(M):
+                out.append(Field("definition", W_EXT_DEFINITION * weight / W_ONTOLOGY, term.definition, f"definition of {term.curie} '{term.label}'"))
+            if ancestors:
+                for anc, d in self.onto.ancestors(iri):
+                    at = self.onto.term(anc)
+                    if not at:
+                        continue
+                    w = weight * (W_ANCESTOR_DECAY ** d)
+                    h = f"{head} is a {at.curie} '{at.label}'"
+                    out.append(Field("ontology", w, at.label, h))
+                    for s in at.synonyms[:12]:
+                        out.append(Field("ontology", w * 0.97, s, f"{h} (synonym '{s}')"))
+        self._term_fields[key] = out
+        return out
+
+    def fields(self, iri: str) -> list[Field]:
+        node = self.nodes[iri]
+        out: list[Field] = []
+        has_label = bool(node.text.get(LABEL))
+        # names, definitions, text
+        for pred, vals in node.text.items():
+            if pred in SKIP_LITERALS:
+                continue
+            pname = self.term_label(pred) if not pred.startswith(M) else pred[len(M):]
+            for v in vals:
+                if pred in NAME_PROPS:
+                    kind, w = NAME_PROPS[pred]
+                    out.append(Field(kind, w, v, f"{kind} '{v}'" if kind == "label" else f"{pname} '{v}'"))
+                elif pred == M + "characteristic" and not has_label:
+                    out.append(Field("label", 0.95, v, f"characteristic '{v}'"))
+                elif pred == M + "category" and not has_label and node.text.get(M + "characteristic"):
+                    out.append(Field("label", 0.9, v, f"category '{v}'"))
+                elif pred in DEFINITION_PROPS:
+                    out.append(Field("definition", W_DEFINITION, v, f"definition '{_clip(v)}'"))
+                else:
+                    out.append(Field("text", W_TEXT, v, f"{pname} '{_clip(v)}'"))
+        # boolean properties that hold (infusion-related, dose-limiting toxicity, serious...): their label
+        for pred in sorted(node.flags):
+            term = self.onto.term(pred)
+            if term:
+                out.append(Field("attribute", W_ATTRIBUTE, term.label, f"{term.label} (msckg:{pred[len(M):]} true)" if pred.startswith(M)
+                                 else f"{term.label} ({term.curie} true)"))
+        # abbreviations spelt out
+        for f in list(out):
+            if f.kind in ("label", "synonym", "text", "definition") and len(f.text) < 2000:
+                for exp, used in self.abbrev.expand(f.text):
+                    what = ", ".join(f"{a} = {e}" for a, e in used)
+                    out.append(Field("abbreviation", f.weight * W_ABBREV, exp, f"abbreviation {what} in {f.detail}"))
+        # types
+        for t in sorted(node.types):
+            term = self.onto.term(t)
+            if term:
+                out.append(Field("type", W_TYPE, term.label, f"a {term.curie} '{term.label}'"))
+                for s in term.synonyms:
+                    out.append(Field("type", W_TYPE * 0.97, s, f"a {term.curie} '{term.label}' ({s})"))
+            for anc, d in self.onto.ancestors(t):
+                if anc in GENERIC_TYPES:
+                    continue
+                at = self.onto.term(anc)
+                if at:
+                    out.append(Field("type", W_SUPERTYPE * (W_ANCESTOR_DECAY ** (d - 1)), at.label,
+                                     f"a {self.onto.curie(t)}, which is a {at.curie} '{at.label}'"))
+        # links
+        for pred, objs in node.links.items():
+            pname = pred[len(M):] if pred.startswith(M) else self.onto.curie(pred)
+            for o in sorted(set(objs)):
+                if o.startswith(ID):
+                    if pred in NO_CONTEXT:
+                        continue
+                    w = W_SOURCE if pred in LOW_CONTEXT else (W_ABOUT if pred in ABOUT else W_CONTEXT)
+                    lab = self.label(o)
+                    out.append(Field("context", w, lab, f"{pname} '{_clip(lab)}'"))
+                    if pred in INHERIT and o in self.nodes:
+                        sub = self.nodes[o]
+                        for p2, objs2 in sub.links.items():
+                            if p2 in CLASSIFYING:
+                                p2name = p2[len(M):] if p2.startswith(M) else self.onto.curie(p2)
+                                for o2 in sorted(set(objs2)):
+                                    if not o2.startswith(ID):
+                                        out.extend(self.term_fields(o2, W_ONTOLOGY * W_INHERIT, f"{pname} '{_clip(lab, 60)}' has {p2name}", True))
+                elif pred in CLASSIFYING:
+                    out.extend(self.term_fields(o, W_ONTOLOGY, pname, True))
+                else:
+                    for f in self.term_fields(o, W_ATTRIBUTE, pname, False):
+                        if f.kind == "ontology":
+                            out.append(Field("attribute", f.weight, f.text, f.detail))
+        # keep the strongest field per (kind, text); cap
+        best: dict[tuple[str, str], Field] = {}
+        for f in out:
+            if not f.text or not f.text.strip():
+                continue
+            k = (f.kind, tx.normal(f.text))
+            if not k[1]:
+                continue
+            if k not in best or best[k].weight < f.weight:
+                best[k] = f
+        fields = sorted(best.values(), key=lambda f: (-f.weight, f.kind, f.text))
+        return fields[:MAX_FIELDS]
+
+    def semantic_text(self, iri: str, fields: list[Field]) -> str:
+        """A short text for the sentence embedder: names and classifying terms, not the display label's context.
+
+        The display label of a reported value carries its arm and trial ('Fever [grade 3-4] 2/40 — MSC
+        group...'); embedded whole, that context outweighs the concept, so the entity's own label fields
+        come first and the display label is used only when it has none.
+        """
+        parts = [f.text for f in fields if f.kind == "label"][:2] or [self.label(iri)]
+        for f in fields:
+            if f.kind in ("synonym", "label", "type") or (f.kind == "ontology" and f.weight >= W_ONTOLOGY * 0.97):
+                if f.text not in parts:
+                    parts.append(f.text)
+            if sum(len(p) for p in parts) > 400:
+                break
+        return "; ".join(parts)
+
+
+def _clip(s: str, n: int = 90) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool = True, cache_dir: Path | None = None) -> dict:
+    """Build the search (and link) index of the dataset in `store` into `folder`.
+
+    `store` is a pyoxigraph.Store (all graphs are read, as their union); `embedder` is 'auto'
+    (the local model when the embeddings extra is installed), None, or an Embedder. The
+    MONDO/CL/UBERON link vocabulary is reused from `cache_dir` (default: the store's
+    `.search-cache` folder when `folder` is a generation's search folder).
+    Returns a summary (entities, tokens, postings, seconds, mode).
+    """
+    from .embed import resolve
+
+    t0 = time.perf_counter()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    nodes, onto = read_dataset(store)
+    builder = IndexBuilder(nodes, onto)
+    entities = builder.entities
+    postings: dict[str, list[tuple[int, int, int, float]]] = defaultdict(list)
+    rows = []
+    sem_texts = []
+    type_members: dict[str, list[int]] = defaultdict(list)
+    priors: list[float] = []
+    for eid, iri in enumerate(entities):
+        node = nodes[iri]
+        flds = builder.fields(iri)
+        seen_tokens: set[str] = set()
+        stored = []
+        for fidx, f in enumerate(flds):
+            seq = tx.content_terms(f.text)
+            toks = set(seq)
+            if not toks:
+                continue
+            n = min(len(toks), 32767)
+            for t in toks | set(tx.bigrams(seq)):
+                postings[t].append((eid, fidx, n, f.weight))
+            seen_tokens |= toks
+            stored.append([f.kind, round(f.weight, 4), f.text[:500], f.detail[:400]])
+        spec = builder._specific_type(node.types)
+        closure = {c for t in node.types for c in onto.class_closure(t)}
+        priors.append(EVIDENCE_PRIOR if closure & LOW_PRIOR else 1.0)
+        rows.append((eid, iri, builder.label(iri), onto.curie(spec) if spec else "", json.dumps(stored, ensure_ascii=False)))
+        sem_texts.append(builder.semantic_text(iri, flds))
+        for t in node.types:
+            for c in onto.class_closure(t):
+                type_members[c].append(eid)
+    n_entities = len(entities)
+
+    emb, emb_note = resolve(embedder)
+    tmp = folder / (INDEX_FILE + ".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    con = sqlite3.connect(tmp)
+    try:
+        con.executescript("""
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE entity(id INTEGER PRIMARY KEY, iri TEXT NOT NULL, label TEXT, type TEXT, fields TEXT);
+            CREATE TABLE posting(token TEXT PRIMARY KEY, df INTEGER, data BLOB) WITHOUT ROWID;
+            CREATE TABLE typeidx(class TEXT PRIMARY KEY, curie TEXT, label TEXT, data BLOB) WITHOUT ROWID;
+            CREATE TABLE arrays(name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
+        """)
+        con.execute("INSERT INTO arrays VALUES (?, ?)", ("prior", np.array(priors, dtype="<f4").tobytes()))
+        con.executemany("INSERT INTO entity VALUES (?,?,?,?,?)", rows)
+        prow = []
+        for tok, plist in postings.items():
+            arr = np.array(plist, dtype=POSTING)
+            df = len(np.unique(arr["e"])) if " " not in tok else 0
+            prow.append((tok, df, arr.tobytes()))
+        con.executemany("INSERT INTO posting VALUES (?,?,?)", prow)
+        con.executemany("INSERT INTO typeidx VALUES (?,?,?,?)", [
+            (c, onto.curie(c), builder.term_label(c), np.array(sorted(set(ids)), dtype="<i4").tobytes())
+            for c, ids in type_members.items()])
+        rings = _rings(onto)
+        meta = {
+            "format": FORMAT_VERSION,
+            "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "entities": n_entities,
+            "tokens": sum(1 for t in postings if " " not in t),
+            "postings": sum(len(p) for t, p in postings.items() if " " not in t),
+            "abbreviations_learnt": builder.learnt,
+            "rings": rings,
+            "external_ontologies": ExternalOntologies.versions() if ExternalOntologies.available() else {},
+            "embedder": getattr(emb, "name", None),
+            "embedder_note": emb_note,
+        }
+        if link_vocabulary:
+            from .link import write_link_tables
+
+            if cache_dir is None and folder.parent.name.startswith("gen-"):
+                cache_dir = folder.parent.parent / ".search-cache"
+            meta["link"] = write_link_tables(con, nodes, onto, builder, cache_dir)
+        con.executemany("INSERT INTO meta VALUES (?,?)", [(k, json.dumps(v, ensure_ascii=False)) for k, v in meta.items()])
+        con.commit()
+    finally:
+        con.close()
+    os.replace(tmp, folder / INDEX_FILE)
+    emb_path = folder / EMBEDDINGS_FILE
+    if emb is not None:
+        vecs = emb.embed(sem_texts) if sem_texts else np.zeros((0, 1), dtype=np.float32)
+        np.save(emb_path, np.asarray(vecs, dtype=np.float32))
+    elif emb_path.exists():
+        emb_path.unlink()
+    return {"entities": n_entities, "tokens": meta["tokens"], "postings": meta["postings"],
+            "seconds": round(time.perf_counter() - t0, 2), "embedder": meta["embedder"]}
+
+
+def _rings(onto: Ontology) -> list[dict]:
+    """Synonym rings of the ontology graph, with each name's normal form (for query rewriting)."""
+    out = []
+    for iri, names in sorted(onto.synonym_rings().items()):
+        normals = []
+        for n in names:
+            k = tx.normal(n)
+            if k and k not in normals:
+                normals.append(k)
+        if len(normals) > 1:
+            out.append({"term": onto.curie(iri), "label": names[0], "names": names, "normals": normals})
+    return out
