@@ -63,6 +63,7 @@ def _checkpoint(step: str) -> None:
 def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
              load_time: str | None = None) -> Assembled:
     """Load the ontology and every source file into named graphs (raises SourceError on bad input)."""
+    from .mappings import MAPPINGS_FOLDER, MAPPINGS_GRAPH, mapping_graph
     from .sources import load_extra_sources
 
     load_time = load_time or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -75,6 +76,9 @@ def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[P
     for rec in load_extra_sources(extra_sources or [], load_time):
         out.graphs[rec.graph_iri] = rec.graph
         out.reports.append(rec)
+    mappings = mapping_graph(ontology / MAPPINGS_FOLDER)  # reviewed `msckg link` candidates
+    if len(mappings):
+        out.graphs[MAPPINGS_GRAPH] = mappings
     return out
 
 

@@ -134,3 +134,43 @@ def test_malformed_ctgov_json_names_line_and_keeps_store(built_mini, tmp_path):
         build(store, data=data, extra_sources=[bad])
     assert "NCT00000009.json:1:" in str(exc.value)
     assert fingerprint(store) == before
+
+
+REVIEWED_MAPPING = (
+    "# curie_map:\n#   id: https://w3id.org/msckg/id/\n#   NCIT: http://purl.obolibrary.org/obo/NCIT_\n"
+    "# mapping_set_id: https://w3id.org/msckg/mappings/test.sssom.tsv\n"
+    "subject_id\tpredicate_id\tobject_id\tmapping_justification\treviewer_id\n"
+    "id:trial/NCT00000001/outcome/orr-d28\tskos:closeMatch\tNCIT:C96643\tsemapv:LexicalMatching\tA Curator\n"
+    "id:trial/NCT00000001/arm/msc\tskos:closeMatch\tNCIT:C174266\tsemapv:LexicalMatching\t\n"
+)
+
+
+def _ontology_with_mappings(tmp_path, text: str):
+    onto = tmp_path / "ontology"
+    shutil.copytree(ONTOLOGY, onto)
+    (onto / "mappings").mkdir(exist_ok=True)
+    (onto / "mappings" / "test.sssom.tsv").write_text(text, encoding="utf-8")
+    return onto
+
+
+def test_reviewed_sssom_rows_become_mapping_triples_in_the_next_build(built_mini, tmp_path):
+    store, data, _ = built_mini
+    assert "https://w3id.org/msckg/graph/mappings" not in EmbeddedStore(store).graphs()
+    build(store, data=data, ontology=_ontology_with_mappings(tmp_path, REVIEWED_MAPPING))
+    rows = EmbeddedStore(store).select(
+        "SELECT ?s ?p ?o WHERE { GRAPH <https://w3id.org/msckg/graph/mappings> { ?s ?p ?o } }").rows
+    assert [tuple(str(v) for v in r) for r in rows] == [(
+        "https://w3id.org/msckg/id/trial/NCT00000001/outcome/orr-d28",
+        "http://www.w3.org/2004/02/skos/core#closeMatch",
+        "http://purl.obolibrary.org/obo/NCIT_C96643")]  # the unreviewed row is not loaded
+
+
+def test_a_bad_reviewed_mapping_fails_the_build_and_keeps_store(built_mini, tmp_path):
+    store, data, _ = built_mini
+    before = fingerprint(store)
+    bad = REVIEWED_MAPPING.replace("NCIT:C96643", "NOPE:1")
+    with pytest.raises(SourceError) as exc:
+        build(store, data=data, ontology=_ontology_with_mappings(tmp_path, bad))
+    msg = str(exc.value)
+    assert "test.sssom.tsv:6:3:" in msg and "object_id" in msg and "NOPE:1" in msg
+    assert fingerprint(store) == before
