@@ -10,8 +10,8 @@ controlled value) to an external IRI:
 
 Every row is semapv:ManualMappingCuration: the alignments are written by hand in the Turtle files.
 Rows are sorted and the metadata holds no date, so the file changes only when the ontology does.
-Plain Python (no sssom dependency); the tests validate the file with the `sssom` package when it is
-installed.
+Plain Python (no sssom-py dependency: docs/decisions/0011); tests/test_ontology.py checks the columns,
+the metadata and that the committed file is up to date.
 
     python -m graph.sssom_export            # (re)write the file
     python -m graph.sssom_export --check    # exit 1 if the committed file is out of date
