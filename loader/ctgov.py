@@ -37,7 +37,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
@@ -605,15 +604,16 @@ def _eligibility(ctx: _Ctx, ps: dict) -> None:
     path = "protocolSection.eligibilityModule"
     node = ID[f"pub/ctgov-{ctx.nct}/eligibility"]
     ages = []
-    for fld, prop in (("minimumAge", "minAgeYears"), ("maximumAge", "maxAgeYears")):
+    for fld, bound in (("minimumAge", "min"), ("maximumAge", "max")):
         raw = _text(el.get(fld))
         if not raw:
             continue
-        years = _age_in_years(raw)
-        if years is None:
-            ctx.drop(f"{path}.{fld}", f"age '{raw}' is not a whole decimal number of years")
+        age = _age(raw)
+        if age is None:
+            ctx.drop(f"{path}.{fld}", f"age '{raw}' is not a number of years or months")
         else:
-            ages.append((prop, years, f"{path}.{fld}"))
+            value, unit = age
+            ages.append((f"{bound}Age{unit}", value, f"{path}.{fld}"))
     for fld in ("eligibilityCriteria", "sex", "healthyVolunteers", "stdAges"):
         if el.get(fld) not in (None, "", []):
             ctx.drop(f"{path}.{fld}", "no msckg property (criteria are free text; sex, healthy volunteers and age groups have none)")
@@ -629,24 +629,17 @@ def _eligibility(ctx: _Ctx, ps: dict) -> None:
     ctx.ok()
 
 
-def _age_in_years(raw: str) -> str | None:
-    """'18 Years' -> '18'; '6 Months' -> '0.5'; None when the age is no finite decimal number of years."""
+def _age(raw: str) -> tuple[str, str] | None:
+    """'18 Years' -> ('18', 'Years'); '1 Month' -> ('1', 'Months'): the number as printed, never converted.
+
+    None for weeks, days and hours, which msckg has no property for."""
     m = AGE.match(raw)
     if not m:
         return None
     unit = m.group(2).lower()
-    if unit == "year":
-        return m.group(1)
-    if unit != "month":
+    if unit not in ("year", "month"):
         return None
-    years = Fraction(m.group(1)) / 12
-    den = years.denominator
-    for p in (2, 5):
-        while den % p == 0:
-            den //= p
-    if den != 1:
-        return None  # 1 Month would be a rounded 0.0833...
-    return _fmt_dec(str(Decimal(years.numerator) / Decimal(years.denominator)))
+    return m.group(1), "Years" if unit == "year" else "Months"
 
 
 def _arms(ctx: _Ctx, ps: dict) -> None:
