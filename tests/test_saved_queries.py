@@ -377,8 +377,9 @@ def test_paediatric_trials(answer):
     assert (b, "eligibility: minimum age under 18", 12, 65) in got
     assert (c, "baseline: youngest participant under 18", 3, 16) in got
     assert (c, "baseline: youngest participant under 18", 3.5, 16.5) in got  # printed in months
-    assert (c, "condition: paediatric qualifier", None, None) in got
-    assert len(rows) == 4
+    assert (c, "eligibility: minimum age under 18", 0.5, 17) in got  # printed as 6 and 204 months
+    assert (c, "condition: paediatric qualifier", 0.5, 17) in got
+    assert len(rows) == 5
     # adults only: the 'Percentage of marrow cellularity' row (range 5-25) is not an age
     assert iri("trial/NCT09000001") not in {r["trial"] for r in rows}
 

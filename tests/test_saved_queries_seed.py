@@ -162,6 +162,8 @@ def test_paediatric_trials(seed):
     trials = {r["trial"] for r in rows}
     need(seed, SAA)
     assert SAA in trials  # 004: children, 1 month to 18 years; median age 4 (range 1-10) in the MSC group
+    saa_elig = [r for r in rows if r["trial"] == SAA and r["basis"].startswith("eligibility")]
+    assert [(r["min_age"], r["max_age"]) for r in saa_elig] == [(pytest.approx(1 / 12), 18)]  # 1 month, in years
     need(seed, ITP)
     assert ITP not in trials  # 000: adults 18-60
     need(seed, GVHD)

@@ -56,6 +56,15 @@ def test_one_trial_node_per_trial(seed):
     assert counts == {"NCT04014166": 3, "ChiCTR2000035740": 1, "NCT02218437": 1}
 
 
+def test_the_issue_listing_lists_the_article_it_reprints(seed):
+    _, store, _ = seed
+    q = """PREFIX msckg: <https://w3id.org/msckg/>
+    SELECT ?listing ?article WHERE { ?listing msckg:lists ?article }"""
+    pairs = {(s["listing"].value, s["article"].value) for s in store.query(q, use_default_graph_as_union=True)}
+    # 001 prints the Chen et al. article's title, authors and abstract under 'Article'
+    assert pairs == {(ID + "pub/sttt-2024-9-5-listing", ID + "pub/chen-2024-sttt")}
+
+
 def test_amcellgene_is_one_organisation_with_its_spellings(seed):
     _, store, _ = seed
     q = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
