@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology
+.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,6 +21,11 @@ run: $(STAMP)  ## create the environment, build the graph, answer a cross-study 
 	$(BIN)/msckg ask response-rates --columns trial,arm_or_population,outcome,timepoint,responders,denominator,proportion
 
 build: $(STAMP)  ## build the graph into ./store
+	$(BIN)/msckg build
+
+embeddings: $(STAMP)  ## optional: semantic similarity for search/link (CPU torch first, then the extra; then rebuild)
+	$(BIN)/pip install -q "torch==$${TORCH_VERSION:-2.13.0}"
+	$(BIN)/pip install -q -e '.[test,embeddings]'
 	$(BIN)/msckg build
 
 java:  ## make sure Java (for HermiT) is present; install it with apt-get when we can
