@@ -132,12 +132,9 @@ def mapping_graph(folder: Path) -> Graph:
     folder = Path(folder)
     if not folder.is_dir():
         return g
-    try:
-        from loader.schema import read_prefixes
+    from loader.schema import read_prefixes
 
-        project = dict(read_prefixes().prefix_map)
-    except Exception:
-        project = {}
+    project = dict(read_prefixes().prefix_map)
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.sssom.tsv")):
         try:

@@ -472,13 +472,7 @@ class Linker:
 
         vocab = self.vocab()
         out = [(tok, 1.0)] if tok in self._df else []
-        if len(tok) >= 6 and tok.isalpha():
-            stem = tok[:6]
-            i = bisect.bisect_left(vocab, stem)
-            while i < len(vocab) and vocab[i].startswith(stem):
-                if vocab[i] != tok and tx.shared_stem(tok, vocab[i]):
-                    out.append((vocab[i], 0.9))
-                i += 1
+        out.extend((v, 0.9) for v in tx.stem_neighbours(tok, vocab))
         if tok not in self._df and tx.max_typos(tok):
             k = tx.max_typos(tok)
             i = bisect.bisect_left(vocab, tok[:1])

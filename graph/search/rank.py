@@ -232,15 +232,8 @@ class Searcher:
                     break
             pref.sort(key=lambda t: -self._df.get(t, 0))
             out.extend((t, PREFIX, "prefix") for t in pref[:MAX_ALTERNATIVES])
-        if len(tok) >= 6 and tok.isalpha():
-            stem = tok[:6]
-            i = bisect.bisect_left(vocab, stem)
-            have = {t for t, _, _ in out}
-            while i < len(vocab) and vocab[i].startswith(stem):
-                v = vocab[i]
-                if v not in have and tx.shared_stem(tok, v):
-                    out.append((v, STEM, "stem"))
-                i += 1
+        have = {t for t, _, _ in out}
+        out.extend((v, STEM, "stem") for v in tx.stem_neighbours(tok, vocab) if v not in have)
         if tok not in self._df and tx.max_typos(tok):
             have = {t for t, _, _ in out}
             for v in self.fuzzy(tok):

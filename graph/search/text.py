@@ -21,6 +21,7 @@ only ever matched against the project's own patterns.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import re
 import unicodedata
@@ -358,3 +359,16 @@ def shared_stem(a: str, b: str) -> bool:
     if k < 6 or k < n - 3:
         return False
     return any(a[j:] in _SUFFIXES and b[j:] in _SUFFIXES for j in range(k, max(5, k - 3), -1))
+
+
+def stem_neighbours(tok: str, vocab: list[str]) -> list[str]:
+    """Words of a sorted vocabulary that share `tok`'s stem (see shared_stem), found by its first six letters."""
+    if len(tok) < 6 or not tok.isalpha():
+        return []
+    stem, out = tok[:6], []
+    i = bisect.bisect_left(vocab, stem)
+    while i < len(vocab) and vocab[i].startswith(stem):
+        if shared_stem(tok, vocab[i]):
+            out.append(vocab[i])
+        i += 1
+    return out
