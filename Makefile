@@ -49,19 +49,19 @@ clean:  ## remove the environment and the store
 # ---- ontology: reasoning, SSSOM, HTML reference ----
 
 reason: $(STAMP) java  ## HermiT: the ontology is consistent, no unsatisfiable classes (~2 s)
-	$(BIN)/python -m graph.reason
+	$(BIN)/python -m graph.ontology.reason
 
 reason-data: $(STAMP) java  ## HermiT on the ontology plus every curated record (domains, ranges, disjointness; minutes)
-	$(BIN)/python -m graph.reason --with-data
+	$(BIN)/python -m graph.ontology.reason --with-data
 
 sssom: $(STAMP)  ## regenerate ontology/mappings.sssom.tsv from the ontology's alignments
-	$(BIN)/python -m graph.sssom_export
+	$(BIN)/python -m graph.ontology.sssom
 
 sssom-check: $(STAMP)  ## fail if ontology/mappings.sssom.tsv is out of date
-	$(BIN)/python -m graph.sssom_export --check
+	$(BIN)/python -m graph.ontology.sssom --check
 
 docs: $(STAMP)  ## HTML reference of the ontology -> docs/ontology/index.html (git-ignored)
-	$(BIN)/python -m graph.ontology_docs
+	$(BIN)/python -m graph.ontology.docs
 
 test-ontology: $(STAMP) java  ## the ontology's own tests (labels, alignments, SSSOM, HermiT)
 	$(BIN)/python -m pytest tests/test_ontology.py tests/test_reasoning.py

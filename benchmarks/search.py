@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pyoxigraph as ox  # noqa: E402
 
 from benchmarks.synthetic import synthetic_nquads  # noqa: E402
-from graph.dataset import ontology_graph  # noqa: E402
+from graph.build.dataset import ontology_graph  # noqa: E402
 from graph.paths import ONTOLOGY  # noqa: E402
 
 REPEAT = 5

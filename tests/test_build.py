@@ -8,9 +8,11 @@ import shutil
 import pyoxigraph as ox
 import pytest
 
-from graph.build import FAIL_ENV, BuildFailed, build
+from graph.build.run import FAIL_ENV, BuildFailed, build
 from graph.paths import ONTOLOGY
-from graph.store import EmbeddedStore, StoreError, StoreLock
+from graph.store.base import StoreError
+from graph.store.embedded import EmbeddedStore
+from graph.store.generations import StoreLock
 from loader.errors import SourceError
 
 

@@ -12,7 +12,7 @@ from rdflib import URIRef
 from rdflib.namespace import SKOS
 from typer.testing import CliRunner
 
-from graph.mappings import MAPPINGS_GRAPH, mapping_graph, read_mapping_file
+from graph.build.mappings import MAPPINGS_GRAPH, mapping_graph, read_mapping_file
 from graph.search.link import Linker, gold_links, holdout_rate, sssom_tsv, store_without
 from graph.search.rank import SearchError
 from loader.errors import SourceError
@@ -32,7 +32,7 @@ OVERALL_TOP1 = 0.98            # all held-out links, 516/525 (with or without th
 
 @pytest.fixture(scope="module")
 def memstore():
-    from graph.build import assemble, memory_store
+    from graph.build.run import assemble, memory_store
 
     mem, _ = memory_store(assemble())
     return mem
@@ -238,10 +238,10 @@ def test_reviewed_mappings_validate_and_feed_search(tmp_path, memstore):
     """The mapping graph added to the dataset passes validation, and search follows the new link."""
     import pyoxigraph as ox
 
-    from graph.build import assemble, memory_store
+    from graph.build.run import assemble, memory_store
     from graph.search.index import write_index
     from graph.search.rank import Searcher
-    from graph.validate import validate
+    from graph.validate.run import validate
 
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "reviewed.sssom.tsv").write_text(REVIEWED, encoding="utf-8")
@@ -281,7 +281,7 @@ def test_link_output_reviewed_then_loaded_round_trip(held_out, tmp_path):
 # -- the command line ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from graph.build import build
+    from graph.build.run import build
 
     store = tmp_path_factory.mktemp("linkcli") / "store"
     build(store)

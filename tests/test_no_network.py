@@ -9,11 +9,11 @@ import threading
 import pytest
 from typer.testing import CliRunner
 
-from graph.build import build
+from graph.build.run import build
 from graph.cli import app
 from graph.paths import ONTOLOGY
 from graph.safety import UnsafeInput
-from graph.store import EmbeddedStore
+from graph.store.embedded import EmbeddedStore
 from loader.errors import SourceError
 
 

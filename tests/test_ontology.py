@@ -11,7 +11,7 @@ Rules checked (over every ontology file: loader.schema.ontology_files()):
 3. Every external IRI used as an alignment target (rdfs:subClassOf, rdfs:subPropertyOf, skos:exactMatch,
    closeMatch, broadMatch, narrowMatch, relatedMatch from an msckg term) is declared (rdf:type) with an
    rdfs:label in the ontology files, so every alignment resolves offline to a name.
-4. ontology/mappings.sssom.tsv is what graph/sssom_export.py generates from the ontology, and every ID in it
+4. ontology/mappings.sssom.tsv is what graph/ontology/sssom.py generates from the ontology, and every ID in it
    is a CURIE whose prefix is declared in ontology/prefixes.ttl.
 """
 
@@ -23,8 +23,8 @@ import io
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
-from graph import sssom_export
-from graph.reason import load_ontology
+from graph.ontology import sssom as sssom_export
+from graph.ontology.reason import load_ontology
 from loader.schema import ontology_files, read_prefixes
 
 MSCKG = Namespace("https://w3id.org/msckg/")
@@ -147,7 +147,7 @@ def test_sssom_file_is_up_to_date(onto):
     committed = sssom_export.SSSOM_FILE.read_text(encoding="utf-8")
     assert committed == sssom_export.render(onto), (
         "ontology/mappings.sssom.tsv is out of date with the ontology: regenerate it with "
-        "'python -m graph.sssom_export' (make sssom)"
+        "'python -m graph.ontology.sssom' (make sssom)"
     )
 
 
@@ -192,7 +192,7 @@ def test_sssom_ids_are_curies_with_declared_prefixes():
 def test_html_reference_renders_with_working_links(onto):
     import re
 
-    from graph import ontology_docs
+    from graph.ontology import docs as ontology_docs
 
     page = ontology_docs.render(onto)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")

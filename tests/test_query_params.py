@@ -14,11 +14,13 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
-from graph.queryfiles import read_query_file
+from graph.query.files import read_query_file
 from graph.safety import check_query
-from graph.saved import ParamError, bindings_for, coerce, run_saved
-from graph.store import EmbeddedStore, Rows, swap_live, write_generation
-from graph.terms import to_oxigraph, to_rdflib
+from graph.query.saved import ParamError, bindings_for, coerce, run_saved
+from graph.store.base import Rows
+from graph.store.embedded import EmbeddedStore
+from graph.store.generations import swap_live, write_generation
+from graph.store.terms import to_oxigraph, to_rdflib
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib 7's Dataset internals
 
@@ -91,7 +93,7 @@ def fixture_store(tmp_path_factory) -> EmbeddedStore:
     folder = tmp_path_factory.mktemp("store")
     mem = ox.Store()
     mem.load(path=str(FIXTURE), format=ox.RdfFormat.TRIG)
-    from graph.dataset import ONTOLOGY_GRAPH
+    from graph.build.dataset import ONTOLOGY_GRAPH
     from loader.schema import ontology_files
 
     for f in ontology_files():

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from graph.dataset import canonical_hash
+from graph.build.dataset import canonical_hash
 from loader.errors import SourceError
 from loader.records import load_records
 from loader.schema import ID, MSCKG, default_schema

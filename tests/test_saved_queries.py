@@ -2,7 +2,7 @@
 
 Every query runs on two engines, Oxigraph (the store) and rdflib (the second implementation),
 with the ontology in its own named graph and the default graph as the union of all graphs, and
-parameters bound the way graph.saved binds them. The two answers must be the same rows; then the
+parameters bound the way graph.query.saved binds them. The two answers must be the same rows; then the
 rows the fixture was written to produce are checked one by one.
 """
 
@@ -17,11 +17,11 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 
-from graph.dataset import ONTOLOGY_GRAPH
-from graph.queryfiles import read_query_file
-from graph.saved import bindings_for, saved_queries
-from graph.store import Rows
-from graph.terms import to_oxigraph, to_rdflib
+from graph.build.dataset import ONTOLOGY_GRAPH
+from graph.query.files import read_query_file
+from graph.query.saved import bindings_for, saved_queries
+from graph.store.base import Rows
+from graph.store.terms import to_oxigraph, to_rdflib
 from loader.schema import ontology_files
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib 7's Dataset internals
@@ -494,7 +494,7 @@ def test_time_to_response(answer):
 
 
 def test_response_rates_forest_plot(answer, tmp_path):
-    from graph.plots import plot_rows, wilson_interval
+    from graph.query.plots import plot_rows, wilson_interval
 
     q = read_query_file(QUERIES / "response-rates.rq")
     rows = answer("response-rates")
@@ -522,7 +522,7 @@ def test_response_rates_forest_plot(answer, tmp_path):
 
 
 def test_adverse_events_bar_chart(answer, tmp_path):
-    from graph.plots import plot_rows
+    from graph.query.plots import plot_rows
 
     q = read_query_file(QUERIES / "adverse-events.rq")
     rows = answer("adverse-events", **{"class": "msckg:AE_Haemorrhage"})
@@ -541,7 +541,7 @@ def test_adverse_events_bar_chart(answer, tmp_path):
 
 
 def test_queries_without_a_plot_are_refused(answer, tmp_path):
-    from graph.plots import plot_rows
+    from graph.query.plots import plot_rows
 
     q = read_query_file(QUERIES / "trials.rq")
     with pytest.raises(ValueError, match="'trials' has no plot"):
@@ -553,7 +553,7 @@ def test_queries_without_a_plot_are_refused(answer, tmp_path):
     with pytest.raises(ValueError, match="PNG"):
         plot_rows(rr, answer("response-rates"), tmp_path / "rr.pdf")
     # every query that has a plot says so in its tags, and only those
-    from graph.plots import PLOTTERS
+    from graph.query.plots import PLOTTERS
 
     tagged = {name for name, q in saved_queries(QUERIES).items() if "plot" in q.tags}
     assert tagged == set(PLOTTERS)

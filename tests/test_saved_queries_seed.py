@@ -1,6 +1,6 @@
 """Saved queries on the curated seed data (data/), checked against what the five seed documents print.
 
-The dataset is built in memory the way `msckg build` builds it (graph.build.assemble +
+The dataset is built in memory the way `msckg build` builds it (graph.build.run.assemble +
 memory_store), so these tests need no store on disk. They skip, saying why, while data/records
 is empty; a check about one trial skips while no document reporting that trial is curated.
 Expected values were read from the seed documents (../shared/seeds), not from the records:
@@ -15,9 +15,9 @@ import pyoxigraph as ox
 import pytest
 
 from graph.paths import DATA, QUERIES
-from graph.queryfiles import read_query_file
-from graph.saved import bindings_for
-from graph.terms import to_oxigraph, to_rdflib
+from graph.query.files import read_query_file
+from graph.query.saved import bindings_for
+from graph.store.terms import to_oxigraph, to_rdflib
 from .test_saved_queries import py
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -31,7 +31,7 @@ AMCELLGENE = ID + "org/amcellgene"
 def seed():
     if not any((DATA / "records").glob("*.yaml")):
         pytest.skip("data/records is empty: the curated seed records have not landed yet")
-    from graph.build import assemble, memory_store
+    from graph.build.run import assemble, memory_store
 
     store, _ = memory_store(assemble())
     return store

@@ -31,7 +31,7 @@ BLENDED_MRR = 0.962
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The seed data built into a store once for this module (the build writes the search index)."""
-    from graph.build import build
+    from graph.build.run import build
 
     store = tmp_path_factory.mktemp("search") / "store"
     build(store)
@@ -45,7 +45,7 @@ def searcher(built):
 
 @pytest.fixture(scope="module")
 def memstore():
-    from graph.build import assemble, memory_store
+    from graph.build.run import assemble, memory_store
 
     mem, _ = memory_store(assemble())
     return mem
@@ -56,7 +56,7 @@ def iris(result):
 
 
 def sparql(store_folder, query):
-    from graph.store import EmbeddedStore
+    from graph.store.embedded import EmbeddedStore
 
     return {r[0].toPython() if hasattr(r[0], "toPython") else str(r[0]) for r in EmbeddedStore(store_folder).select(query).rows}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from graph.build import assemble, memory_store
-from graph.dataset import canonical_hash
+from graph.build.run import assemble, memory_store
+from graph.build.dataset import canonical_hash
 from graph.paths import DATA
-from graph.validate import validate
+from graph.validate.run import validate
 
 ID = "https://w3id.org/msckg/id/"
 

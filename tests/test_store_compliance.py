@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 from rdflib import Literal, URIRef
 
-from graph.build import assemble, build
+from graph.build.run import assemble, build
 from graph.paths import ROOT
-from graph.remote import RemoteStore
-from graph.saved import bindings_for, saved_queries
-from graph.store import EmbeddedStore, StoreError
+from graph.store.remote import RemoteStore
+from graph.query.saved import bindings_for, saved_queries
+from graph.store.base import StoreError
+from graph.store.embedded import EmbeddedStore
 
 from .oxigraph_server import OxigraphServer
 

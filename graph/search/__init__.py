@@ -1,6 +1,6 @@
 """Search and link: ranked entities with reasons, and proposed external terms, from an index built once per build.
 
-- `index.write_index(store, folder)` builds the index (called by graph.build);
+- `index.write_index(store, folder)` builds the index (called by graph.build.run);
 - `rank.Searcher(folder).search(text)` ranks entities (lexical + ontology, blended with semantic
   similarity when the `embeddings` extra is installed);
 - `link.Linker(folder)` proposes MONDO/CL/UBERON/declared terms for entities or free text.
@@ -20,7 +20,7 @@ def live_folder(store_folder: Path) -> Path:
     return Path(store_folder) / "current" / SEARCH_FOLDER
 
 
-def __getattr__(name):  # lazy: importing graph.search must stay cheap for graph.build
+def __getattr__(name):  # lazy: importing graph.search must stay cheap for graph.build.run
     if name in ("Searcher", "SearchError", "Hit", "Result", "evaluate", "load_judgements"):
         from . import rank
 

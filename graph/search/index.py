@@ -1,6 +1,6 @@
 """The search index: built once per build from the whole dataset, read by search and link.
 
-`write_index(store, folder)` is called by graph.build with the in-memory store of the new
+`write_index(store, folder)` is called by graph.build.run with the in-memory store of the new
 generation and that generation's `search` folder, so the index goes live with the store in the
 same atomic swap. It writes:
 
@@ -47,15 +47,11 @@ from pathlib import Path
 import numpy as np
 
 from . import text as tx
+from .dataset import RDF_LANGSTRING, XSD_BOOLEAN, XSD_STRING, Node, read_dataset
+from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING
 from .expand import ALT_LABEL, CLOSE, DEFINITION, EXACT, ID, LABEL, MSCKG, RDF_TYPE, ExternalOntologies, Ontology
 
-FORMAT_VERSION = 3
-INDEX_FILE = "index.sqlite"
-EMBEDDINGS_FILE = "embeddings.npy"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-POSTING = np.dtype([("e", "<i4"), ("f", "<i2"), ("n", "<i2"), ("w", "<f4")])
 MAX_FIELDS = 4000
 
 W_LABEL, W_SYNONYM, W_ABBREV = 1.0, 0.95, 0.92
@@ -98,27 +94,7 @@ LOW_CONTEXT = {M + "source"}
 ABOUT = {M + "outcome", M + "intervention", M + "product", M + "drug"}
 # static rank: reported values a little below the trials, products, arms and outcomes they are about
 LOW_PRIOR = {M + "Result", M + "Comparison", M + "AdverseEventCount", M + "BaselineCharacteristic", M + "SourceConflict"}
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 GENERIC_TYPES = {M + "Entity", M + "Concept", "http://www.w3.org/ns/prov#Entity", "http://www.w3.org/ns/prov#Agent"}
-
-
-@dataclass
-class Node:
-    """Everything the dataset says about one IRI subject."""
-
-    types: set[str] = field(default_factory=set)
-    text: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))    # string literals
-    values: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # typed literals
-    flags: set[str] = field(default_factory=set)                                     # boolean properties that are true
-    links: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))   # IRI objects
-
-    def first(self, pred: str) -> str:
-        vals = self.text.get(pred) or self.values.get(pred) or []
-        return sorted(vals)[0] if vals else ""
-
-    def link(self, pred: str) -> str:
-        vals = self.links.get(pred) or []
-        return sorted(vals)[0] if vals else ""
 
 
 @dataclass
@@ -127,48 +103,6 @@ class Field:
     weight: float
     text: str
     detail: str
-
-
-def read_dataset(store) -> tuple[dict[str, Node], Ontology]:
-    """Every IRI subject of the store (all graphs) and the ontology of the terms it uses."""
-    import pyoxigraph as ox
-
-    nodes: dict[str, Node] = {}
-    onto = Ontology()
-    seen: set[tuple] = set()
-    for q in store.quads_for_pattern(None, None, None, None):
-        s, p, o = q.subject, q.predicate, q.object
-        if not isinstance(s, ox.NamedNode):
-            continue
-        key = (s.value, p.value, str(o))
-        if key in seen:
-            continue
-        seen.add(key)
-        sv, pv = s.value, p.value
-        if isinstance(o, ox.Literal):
-            node = nodes.setdefault(sv, Node())
-            dt = o.datatype.value if o.datatype else XSD_STRING
-            (node.text if dt in (XSD_STRING, RDF_LANGSTRING) else node.values)[pv].append(o.value)
-            if dt == XSD_BOOLEAN and o.value in ("true", "1"):
-                node.flags.add(pv)
-            if not sv.startswith(ID):
-                onto.add_triple(sv, pv, o.value, True)
-        elif isinstance(o, ox.NamedNode):
-            node = nodes.setdefault(sv, Node())
-            if pv == RDF_TYPE:
-                node.types.add(o.value)
-            else:
-                node.links[pv].append(o.value)
-            if not sv.startswith(ID):
-                onto.add_triple(sv, pv, o.value, False)
-    del seen
-    from loader.schema import read_prefixes
-
-    try:
-        onto.set_prefixes(dict(read_prefixes().prefix_map))
-    except Exception:  # the prefixes file is the project's; without it CURIEs fall back to IRIs
-        onto.set_prefixes({"msckg": MSCKG, "id": ID})
-    return nodes, onto
 
 
 def learn_abbreviations(nodes: dict[str, Node], onto: Ontology, linked_terms: set[str]) -> list[tuple[str, str, bool]]:

@@ -418,7 +418,7 @@ class Linker:
     """Proposes external terms from the link tables of a search index."""
 
     def __init__(self, folder: Path, embedder="auto"):
-        from .rank import SearchError, index_path
+        from .indexfile import SearchError, index_path
 
         path = index_path(folder)
         if not path.exists():
@@ -729,7 +729,7 @@ class Linker:
         return self.propose(task.texts, tuple(vocab) if vocab else slot.vocab, limit, prefer_declared, exclude)
 
     def link_text(self, text: str, limit: int = 5, vocab=None, prefer_declared: bool = True) -> list[Candidate]:
-        from .rank import SearchError
+        from .indexfile import SearchError
 
         cleaned = tx.clean(text if isinstance(text, str) else "", tx.MAX_QUERY_CHARS)
         if not tx.content_terms(cleaned):
@@ -768,7 +768,7 @@ def sssom_tsv(rows: list[tuple[Task | None, str, Candidate]], prefixes: dict[str
 
     Every row is unreviewed: reviewer_id is empty. Review by filling reviewer_id (e.g. an ORCID
     CURIE) on the rows you accept, and delete or mark `predicate_modifier: Not` the rest; put the
-    file in ontology/mappings/ and the next build loads the accepted rows (graph/mappings.py).
+    file in ontology/mappings/ and the next build loads the accepted rows (graph/build/mappings.py).
     """
     today = dt.date.today().isoformat()
     used = {"skos", "semapv", "msckg", "id"}
@@ -808,7 +808,7 @@ def gold_links(store) -> tuple[list[tuple[str, str, set[str], str]], list]:
     """The graph's own links to external/AE terms: [(subject, slot, {targets}, category)] and their quads."""
     import pyoxigraph as ox
 
-    from .index import read_dataset
+    from .dataset import read_dataset
 
     nodes, onto = read_dataset(store)
     ae = _ae_terms(onto)

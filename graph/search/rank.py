@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import text as tx
-from .index import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING
+from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING, SearchError, index_path  # noqa: F401  (re-exported)
 
 ALPHA = 0.35            # weight of semantic similarity in blended mode
 SEM_FLOOR, SEM_SPAN = 0.25, 0.5
@@ -40,10 +40,6 @@ PREFIX, STEM, FUZZY = 0.9, 0.85, 0.8
 MAX_ALTERNATIVES = 40
 MAX_VARIANTS = 8
 KIND_ORDER = ["label", "synonym", "abbreviation", "ontology", "type", "definition", "attribute", "context", "text"]
-
-
-class SearchError(ValueError):
-    """A query or an index that cannot be used; the message says why and what to do."""
 
 
 @dataclass
@@ -90,10 +86,6 @@ class Variant:
     tokens: list[str]
     factor: float
     why: list[Why]
-
-
-def index_path(folder: Path) -> Path:
-    return Path(folder) / INDEX_FILE
 
 
 class Searcher:

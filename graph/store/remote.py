@@ -10,9 +10,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 from SPARQLWrapper import ASK, JSON, POST, SELECT, SPARQLWrapper
 
-from .binding import bind_with_values
-from .safety import check_query
-from .store import Rows, StoreError
+from graph.query.binding import bind_with_values
+from graph.safety import check_query
+from graph.store.base import Rows, StoreError
 
 
 

@@ -13,7 +13,7 @@ from loader.errors import Problem, SourceError
 from loader.records import LoadedRecord
 from loader.schema import GRAPH, MSCKG, PROV
 
-from .safety import UnsafeInput, check_jsonld, check_xml
+from graph.safety import UnsafeInput, check_jsonld, check_xml
 
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
 

@@ -11,9 +11,9 @@ from rdflib.term import Node
 
 from loader.schema import read_prefixes
 
-from .paths import QUERIES
-from .queryfiles import Param, QueryFile, read_query_dir
-from .store import Rows, Store
+from graph.paths import QUERIES
+from graph.query.files import Param, QueryFile, read_query_dir
+from graph.store.base import Rows, Store
 
 
 class ParamError(ValueError):

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from loader.schema import read_prefixes
 
-from .store import Rows
+from graph.store.base import Rows
 
 _converter = None
 

@@ -11,14 +11,13 @@ import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Namespace
 
-from .paths import QC, SHAPES
-from .queryfiles import read_query_dir
-from .terms import to_rdflib
+from graph.paths import QC, QUERIES, SHAPES
+from graph.query.files import read_query_dir, read_query_file
+from graph.store.terms import to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 RULE_IN_MESSAGE = re.compile(r"^\[(R-[A-Z0-9-]+)\]")
-ACK_QUERY = """PREFIX msckg: <https://w3id.org/msckg/>
-SELECT ?flagged ?rule ?problem WHERE { ?c a msckg:SourceConflict ; msckg:flags ?flagged ; msckg:ruleFlagged ?rule . OPTIONAL { ?c msckg:problem ?problem } }"""
+ACK_QUERY = QUERIES / "internal" / "acknowledged-problems.rq"
 
 
 @dataclass
@@ -94,7 +93,7 @@ def qc_violations(store: ox.Store, directory: Path = QC) -> list[Violation]:
 def acknowledge(violations: list[Violation], store: ox.Store) -> None:
     """Mark violations that a curator flagged on purpose as a known problem of the source."""
     flags = {}
-    for sol in store.query(ACK_QUERY, use_default_graph_as_union=True):
+    for sol in store.query(read_query_file(ACK_QUERY).text, use_default_graph_as_union=True):
         flags[(sol["flagged"].value, sol["rule"].value)] = sol["problem"].value if sol["problem"] else "flagged"
     for v in violations:
         note = flags.get((v.focus, v.rule))

@@ -30,7 +30,7 @@ from rdflib.namespace import SKOS
 
 from loader.errors import Problem, SourceError
 
-from .paths import ROOT
+from graph.paths import ROOT
 
 MAPPINGS_GRAPH = URIRef("https://w3id.org/msckg/graph/mappings")
 MAPPINGS_FOLDER = "mappings"  # under ontology/: reviewed SSSOM tables loaded by every build

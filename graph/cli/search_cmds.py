@@ -1,4 +1,4 @@
-"""The search, search-eval and link commands of the msckg CLI (registered by graph/cli.py)."""
+"""Commands that find things: search, search-eval and link (registered by graph/cli/app.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
-from .cli import STATE, fail, guarded, info, out
-from .paths import ROOT
+from graph.paths import ROOT
+
+from .common import STATE, fail, guarded, info, out
 
 JUDGEMENTS = ROOT / "tests" / "search_judgements.yaml"
 
@@ -20,15 +21,15 @@ def _index_folder() -> Path:
     if STATE.get("endpoint"):
         fail("search and link read the index built with the embedded store; they do not work with --endpoint",
              "run 'msckg build' without --endpoint (or with --store DIR) and search that store")
-    from .search import live_folder
-    from .store import EmbeddedStore
+    from graph.search import live_folder
+    from graph.store.embedded import EmbeddedStore
 
     store = EmbeddedStore(STATE["store"])
     return live_folder(store.folder)
 
 
 def _searcher(embedder="auto"):
-    from .search.rank import SearchError, Searcher
+    from graph.search.rank import SearchError, Searcher
 
     try:
         return Searcher(_index_folder(), embedder=embedder)
@@ -45,6 +46,7 @@ def _check_format(fmt: str) -> None:
         fail(f"unknown format '{fmt}'", "use table or json")
 
 
+@guarded
 def search_cmd(
     text: str = typer.Argument(..., help="What to look for: words, a name, an abbreviation, a registry ID (any spelling, any order)."),
     types: List[str] = typer.Option([], "--type", "-t", help="Only entities of this class or its subclasses, e.g. AdverseEventCount, Trial, msckg:CellProduct (repeatable)."),
@@ -58,7 +60,7 @@ def search_cmd(
     finds what is filed under its subclasses (bleeding -> every haemorrhage adverse-event count).
     Example: msckg search bleeding --type AdverseEventCount --limit 20
     """
-    from .search.rank import SearchError
+    from graph.search.rank import SearchError
 
     _check_format(fmt)
     searcher = _searcher()
@@ -84,6 +86,7 @@ def search_cmd(
     out.print(t)
 
 
+@guarded
 def search_eval_cmd(
     judgements: Path = typer.Option(JUDGEMENTS, "--judgements", help="YAML file of judged queries (query + relevant entity IRIs or id/ keys)."),
     k: int = typer.Option(10, "--k", help="Cut-off for recall@k."),
@@ -95,7 +98,7 @@ def search_eval_cmd(
     recall@k = relevant entities in the top k / min(k, relevant); MRR = mean of 1 / rank of the first relevant.
     Example: msckg search-eval --details
     """
-    from .search.rank import SearchError, evaluate, load_judgements
+    from graph.search.rank import SearchError, evaluate, load_judgements
 
     _check_format(fmt)
     if not Path(judgements).exists():
@@ -138,6 +141,7 @@ def search_eval_cmd(
     out.print(t)
 
 
+@guarded
 def link_cmd(
     text: Optional[str] = typer.Argument(None, help="Free text to link; omit it to link the graph's entities that have no external term."),
     scope: str = typer.Option("data", "--scope", help="Without TEXT: data (conditions, cell products, adverse-event counts lacking their term), terms (msckg classes and values without skos:exactMatch/closeMatch) or all."),
@@ -150,11 +154,11 @@ def link_cmd(
     """Propose external terms (MONDO, CL, UBERON, declared vocabularies) with confidence and evidence.
 
     Reviewed rows of the SSSOM output, placed in ontology/mappings/, become skos:exactMatch /
-    closeMatch triples in the next build (graph/mappings.py; see docs/search.md).
+    closeMatch triples in the next build (graph/build/mappings.py; see docs/search.md).
     Example: msckg link "severe aplastic anaemia"   |   msckg link --scope terms --output candidates.sssom.tsv
     """
-    from .search.link import Linker
-    from .search.rank import SearchError
+    from graph.search.link import Linker
+    from graph.search.rank import SearchError
 
     _check_format(fmt)
     if scope not in ("data", "terms", "all"):
@@ -189,7 +193,7 @@ def link_cmd(
     if output:
         from loader.schema import read_prefixes
 
-        from .search.link import sssom_tsv
+        from graph.search.link import sssom_tsv
 
         tsv = sssom_tsv(rows, dict(read_prefixes().prefix_map), f"https://w3id.org/msckg/mappings/{output.name}")
         output.write_text(tsv, encoding="utf-8")
@@ -213,10 +217,3 @@ def link_cmd(
             tbl.add_row(who if i == 1 else "", (task.slot if task else "text") if i == 1 else "",
                         str(i), escape(c.curie), escape(c.label), f"{c.confidence:.2f}", c.predicate, escape("; ".join(c.evidence)))
     out.print(tbl)
-
-
-def register(app: typer.Typer) -> None:
-    """Add search, search-eval and link to the msckg app."""
-    app.command("search")(guarded(search_cmd))
-    app.command("search-eval")(guarded(search_eval_cmd))
-    app.command("link")(guarded(link_cmd))

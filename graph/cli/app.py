@@ -1,0 +1,46 @@
+"""The msckg command line: a thin layer of typer commands over the graph package's functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from graph import paths
+
+from . import build_cmds, ontology_cmds, query_cmds, search_cmds
+from .common import STATE
+
+app = typer.Typer(
+    help="msckg: a knowledge graph of cell-therapy clinical trials.\n\n"
+    "Typical use: 'msckg build' once, then 'msckg ask trials' or 'msckg query my.rq'.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main(
+    store: Optional[Path] = typer.Option(None, "--store", envvar=paths.STORE_ENV, help="Folder of the embedded store (default ./store; env MSCKG_STORE)."),
+    endpoint: Optional[str] = typer.Option(None, "--endpoint", envvar="MSCKG_ENDPOINT", help="Use a remote SPARQL 1.1 endpoint instead of the embedded store (query URL; the Graph Store Protocol URL is derived)."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds before a remote request is abandoned."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Show details and full tracebacks."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print results and errors."),
+):
+    """Global options apply to every command."""
+    STATE.update(verbose=verbose, quiet=quiet, store=store or paths.default_store(), endpoint=endpoint, timeout=timeout)
+
+
+
+for _name, _fn in (
+    ("check", build_cmds.check), ("build", build_cmds.build), ("validate", build_cmds.validate_cmd),
+    ("query", query_cmds.query), ("ask", query_cmds.ask), ("queries", query_cmds.list_queries),
+    ("export", build_cmds.export), ("stats", build_cmds.stats), ("reason", ontology_cmds.reason),
+    ("search", search_cmds.search_cmd), ("search-eval", search_cmds.search_eval_cmd), ("link", search_cmds.link_cmd),
+):
+    app.command(_name)(_fn)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,80 @@
+"""Commands that answer questions: query (any read-only SPARQL), ask (a saved query), queries (the list)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .common import FORMAT_HELP, emit, fail, guarded, info, open_store, out, parse_params
+
+
+@guarded
+def query(
+    file: str = typer.Argument(..., help="A .rq file, or - to read the query from standard input."),
+    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
+):
+    """Run any read-only SPARQL query (SERVICE and updates are refused).
+
+    Example: echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | msckg query -
+    """
+    text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    rows = open_store().select(text)
+    emit(rows, fmt, columns=columns)
+
+
+@guarded
+def ask(
+    name: str = typer.Argument(..., help="Name of a saved query (see 'msckg queries')."),
+    param: List[str] = typer.Option([], "--param", "-p", help="Parameter as name=value (repeatable)."),
+    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the answer to a PNG (queries tagged 'plot')."),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
+):
+    """Answer a saved cross-study question.
+
+    Example: msckg ask adverse-events --param min_grade=3 --param class=msckg:AE_Haemorrhage
+    """
+    from difflib import get_close_matches
+
+    from graph.query.saved import run_saved, saved_queries
+
+    queries = saved_queries()
+    if name not in queries:
+        close = get_close_matches(name, list(queries), n=1)
+        fail(f"no saved query named '{name}'", f"did you mean '{close[0]}'? 'msckg queries' lists them" if close else "'msckg queries' lists them")
+    q = queries[name]
+    rows = run_saved(open_store(), q, parse_params(param))
+    emit(rows, fmt, q.summary if fmt == "table" else None, columns)
+    if plot:
+        from graph.query.plots import plot_rows
+
+        plot_rows(q, rows, plot)
+        info(f"plot written to {plot}")
+
+
+@guarded
+def list_queries(fmt: str = typer.Option("table", "--format", help="table or json.")):
+    """List the saved queries with their summaries and parameters.
+
+    Example: msckg queries
+    """
+    from rich.table import Table
+
+    from graph.query.saved import saved_queries
+
+    qs = saved_queries()
+    if fmt == "json":
+        print(json.dumps([{"name": q.name, "summary": q.summary, "tags": q.tags,
+                           "params": [{"name": p.name, "type": p.type, "default": p.default, "doc": p.doc} for p in q.params]} for q in qs.values()], indent=2))
+        return
+    t = Table(title="saved queries (msckg ask NAME)")
+    for c in ("name", "summary", "parameters"):
+        t.add_column(c, overflow="fold")
+    for q in qs.values():
+        t.add_row(q.name, q.summary, ", ".join(f"{p.name}:{p.type}" + (f"={p.default}" if p.default else "") for p in q.params))
+    out.print(t)

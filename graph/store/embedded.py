@@ -1,0 +1,55 @@
+"""The embedded store: Oxigraph on disk, a folder of generations with a `current` link to the live one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib.term import Node
+
+from graph.query.binding import bind_with_values
+from graph.safety import check_query
+
+from .base import Rows, StoreError
+from .terms import to_rdflib
+
+
+class EmbeddedStore:
+    """Oxigraph on disk: a folder holding generations of the store and a `current` link to the live one."""
+
+    def __init__(self, folder: Path, read_only: bool = True):
+        self.folder = Path(folder)
+        live = self.folder / "current"
+        if not live.exists():
+            raise StoreError(f"no graph at {self.folder}: run 'msckg build' first (or set --store / MSCKG_STORE)")
+        self._store = ox.Store.read_only(str(live.resolve())) if read_only else ox.Store(str(live.resolve()))
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        return self._store
+
+    def _run(self, query: str, bindings):
+        check_query(query)
+        return self._store.query(bind_with_values(query, bindings or {}), use_default_graph_as_union=True)
+
+    def select(self, query: str, bindings: dict[str, Node] | None = None) -> Rows:
+        res = self._run(query, bindings)
+        if not isinstance(res, ox.QuerySolutions):
+            raise StoreError("expected a SELECT query")
+        names = [v.value for v in res.variables]
+        return Rows(names, [tuple(to_rdflib(sol[n]) for n in names) for sol in res])
+
+    def ask(self, query: str, bindings: dict[str, Node] | None = None) -> bool:
+        return bool(self._run(query, bindings))
+
+    def construct(self, query: str) -> list:
+        return list(self._run(query, None))
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs())
+
+    def replace_dataset(self, nquads: bytes) -> None:
+        raise StoreError("the embedded store is replaced whole by 'msckg build' (see graph.build.run)")
+
+    def dump(self, fmt: ox.RdfFormat) -> bytes:
+        return self._store.dump(format=fmt)
