@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# setuptools prints an informational notice on every editable install ("Editable installation ...
+# be careful with folders in your working directory"); it is not about this project, so it is muted.
+PIP_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
 .PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings
 
@@ -12,7 +15,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(PIP_QUIET) $(BIN)/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
 run: $(STAMP)  ## create the environment, build the graph, answer a cross-study question
@@ -25,7 +28,7 @@ build: $(STAMP)  ## build the graph into ./store
 
 embeddings: $(STAMP)  ## optional: semantic similarity for search/link (CPU torch first, then the extra; then rebuild)
 	$(BIN)/pip install -q "torch==$${TORCH_VERSION:-2.13.0}"
-	$(BIN)/pip install -q -e '.[test,embeddings]'
+	$(PIP_QUIET) $(BIN)/pip install -q -e '.[test,embeddings]'
 	$(BIN)/msckg build
 
 java:  ## make sure Java (for HermiT) is present; install it with apt-get when we can
@@ -49,19 +52,19 @@ clean:  ## remove the environment and the store
 # ---- ontology: reasoning, SSSOM, HTML reference ----
 
 reason: $(STAMP) java  ## HermiT: the ontology is consistent, no unsatisfiable classes (~2 s)
-	$(BIN)/python -m graph.ontology.reason
+	$(BIN)/python -m msckg.graph.ontology.reason
 
 reason-data: $(STAMP) java  ## HermiT on the ontology plus every curated record (domains, ranges, disjointness; minutes)
-	$(BIN)/python -m graph.ontology.reason --with-data
+	$(BIN)/python -m msckg.graph.ontology.reason --with-data
 
 sssom: $(STAMP)  ## regenerate ontology/mappings.sssom.tsv from the ontology's alignments
-	$(BIN)/python -m graph.ontology.sssom
+	$(BIN)/python -m msckg.graph.ontology.sssom
 
 sssom-check: $(STAMP)  ## fail if ontology/mappings.sssom.tsv is out of date
-	$(BIN)/python -m graph.ontology.sssom --check
+	$(BIN)/python -m msckg.graph.ontology.sssom --check
 
 docs: $(STAMP)  ## HTML reference of the ontology -> docs/ontology/index.html (git-ignored)
-	$(BIN)/python -m graph.ontology.docs
+	$(BIN)/python -m msckg.graph.ontology.docs
 
 test-ontology: $(STAMP) java  ## the ontology's own tests (labels, alignments, SSSOM, HermiT)
 	$(BIN)/python -m pytest tests/test_ontology.py tests/test_reasoning.py

@@ -13,9 +13,9 @@ import pyoxigraph as ox  # noqa: E402
 from rdflib import Dataset  # noqa: E402
 
 from benchmarks.synthetic import synthetic_nquads  # noqa: E402
-from graph.build.dataset import ontology_graph  # noqa: E402
-from graph.paths import ONTOLOGY, QUERIES  # noqa: E402
-from graph.query.files import read_query_file  # noqa: E402
+from msckg.graph.build.dataset import ontology_graph  # noqa: E402
+from msckg.graph.paths import ONTOLOGY, QUERIES  # noqa: E402
+from msckg.graph.query.files import read_query_file  # noqa: E402
 
 AE_QUERY = """PREFIX msckg: <https://w3id.org/msckg/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -73,8 +73,8 @@ def main() -> None:
         path = QUERIES / f"{name}.rq"
         if path.exists():
             q = read_query_file(path)
-            from graph.query.saved import bindings_for
-            from graph.query.binding import bind_with_values
+            from msckg.graph.query.saved import bindings_for
+            from msckg.graph.query.binding import bind_with_values
 
             text = bind_with_values(q.text, bindings_for(q, {}))
             row(f"saved query '{name}', 50 trials: oxigraph vs rdflib",

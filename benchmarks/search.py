@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pyoxigraph as ox  # noqa: E402
 
 from benchmarks.synthetic import synthetic_nquads  # noqa: E402
-from graph.build.dataset import ontology_graph  # noqa: E402
-from graph.paths import ONTOLOGY  # noqa: E402
+from msckg.graph.build.dataset import ontology_graph  # noqa: E402
+from msckg.graph.paths import ONTOLOGY  # noqa: E402
 
 REPEAT = 5
 SEARCH_QUERIES = [
@@ -69,7 +69,7 @@ def row(name: str, ours: list[float], base: list[float]) -> None:
 
 def vocabulary_store() -> ox.Store:
     """MONDO, CL and UBERON labels and synonyms in an Oxigraph store, for the naive link baseline."""
-    from graph.search.expand import ExternalOntologies, obo_iri
+    from msckg.graph.search.expand import ExternalOntologies, obo_iri
 
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
     quads = []
@@ -87,9 +87,9 @@ def vocabulary_store() -> ox.Store:
 
 
 def main(n_trials: int = 1000) -> None:
-    from graph.search.index import write_index
-    from graph.search.link import Linker
-    from graph.search.rank import Searcher
+    from msckg.graph.search.index import write_index
+    from msckg.graph.search.link import Linker
+    from msckg.graph.search.rank import Searcher
 
     print(f"search and link benchmark: {n_trials} synthetic trials; p50/p95 over {REPEAT} runs of each query; "
           "baseline measured in the same run")

@@ -31,7 +31,7 @@ def mini_data(tmp_path) -> Path:
 @pytest.fixture
 def built_mini(tmp_path, mini_data):
     """A store built from the mini data set: (store folder, data folder, build result)."""
-    from graph.build.run import build
+    from msckg.graph.build.run import build
 
     store = tmp_path / "store"
     res = build(store, data=mini_data)

@@ -8,12 +8,12 @@ import shutil
 import pyoxigraph as ox
 import pytest
 
-from graph.build.run import FAIL_ENV, BuildFailed, build
-from graph.paths import ONTOLOGY
-from graph.store.base import StoreError
-from graph.store.embedded import EmbeddedStore
-from graph.store.generations import StoreLock
-from loader.errors import SourceError
+from msckg.graph.build.run import FAIL_ENV, BuildFailed, build
+from msckg.graph.paths import ONTOLOGY
+from msckg.graph.store.base import StoreError
+from msckg.graph.store.embedded import EmbeddedStore
+from msckg.graph.store.generations import StoreLock
+from msckg.loader.errors import SourceError
 
 
 def fingerprint(store_folder) -> tuple[str, str]:

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from graph.cli import app
+from msckg.graph.cli import app
 
 runner = CliRunner()
 

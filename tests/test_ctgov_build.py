@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph.build.run import build
-from graph.query.saved import run_saved, saved_queries
-from graph.store.embedded import EmbeddedStore
+from msckg.graph.build.run import build
+from msckg.graph.query.saved import run_saved, saved_queries
+from msckg.graph.store.embedded import EmbeddedStore
 
 from .conftest import shared_or_skip
 

@@ -10,9 +10,9 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
-from loader.ctgov import ctgov_to_graph
-from loader.errors import SourceError
-from loader.schema import ID, MSCKG, PROV
+from msckg.loader.ctgov import ctgov_to_graph
+from msckg.loader.errors import SourceError
+from msckg.loader.schema import ID, MSCKG, PROV
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology"

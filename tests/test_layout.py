@@ -101,3 +101,21 @@ def test_every_module_says_what_it_is():
 def test_graph_is_grouped_by_stage():
     loose = sorted(p.name for p in (ROOT / "graph").glob("*.py") if p.name not in {"__init__.py", "paths.py", "safety.py"})
     assert not loose, f"modules directly under graph/ (put them in the folder of their stage): {loose}"
+
+
+def test_every_package_and_data_folder_installs_under_msckg():
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(conf["packages"])
+    dirs = conf["package-dir"]
+    assert all(p == "msckg" or p.startswith("msckg.") for p in listed), "only msckg.* is installed (no top-level graph or loader)"
+    wanted = {"msckg"}
+    for pkg, folder in dirs.items():
+        base = ROOT / folder
+        for d in [base, *sorted(p for p in base.rglob("*") if p.is_dir() and "__pycache__" not in p.parts)]:
+            has_code = (d / "__init__.py").is_file()
+            has_data = any(f.is_file() for f in d.iterdir())
+            if has_code or (pkg in ("msckg.ontology", "msckg.queries") and has_data):
+                wanted.add(".".join([pkg, *d.relative_to(base).parts]))
+    assert wanted == listed, f"pyproject.toml [tool.setuptools] packages: missing {sorted(wanted - listed)}, extra {sorted(listed - wanted)}"

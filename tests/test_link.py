@@ -12,10 +12,10 @@ from rdflib import URIRef
 from rdflib.namespace import SKOS
 from typer.testing import CliRunner
 
-from graph.build.mappings import MAPPINGS_GRAPH, mapping_graph, read_mapping_file
-from graph.search.link import Linker, gold_links, holdout_rate, sssom_tsv, store_without
-from graph.search.rank import SearchError
-from loader.errors import SourceError
+from msckg.graph.build.mappings import MAPPINGS_GRAPH, mapping_graph, read_mapping_file
+from msckg.graph.search.link import Linker, gold_links, holdout_rate, sssom_tsv, store_without
+from msckg.graph.search.rank import SearchError
+from msckg.loader.errors import SourceError
 
 ID = "https://w3id.org/msckg/id/"
 M = "https://w3id.org/msckg/"
@@ -32,7 +32,7 @@ OVERALL_TOP1 = 0.98            # all held-out links, 516/525 (with or without th
 
 @pytest.fixture(scope="module")
 def memstore():
-    from graph.build.run import assemble, memory_store
+    from msckg.graph.build.run import assemble, memory_store
 
     mem, _ = memory_store(assemble())
     return mem
@@ -41,7 +41,7 @@ def memstore():
 @pytest.fixture(scope="module")
 def held_out(memstore, tmp_path_factory):
     """An index of the seed graph with its external links removed, and the links that were removed."""
-    from graph.search.index import write_index
+    from msckg.graph.search.index import write_index
 
     gold, drop = gold_links(memstore)
     folder = tmp_path_factory.mktemp("holdout") / "search"
@@ -51,7 +51,7 @@ def held_out(memstore, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def linker(memstore, tmp_path_factory):
-    from graph.search.index import write_index
+    from msckg.graph.search.index import write_index
 
     folder = tmp_path_factory.mktemp("link") / "search"
     write_index(memstore, folder, embedder=None)
@@ -156,7 +156,7 @@ def parse_sssom(text: str):
 
 
 def test_candidates_are_written_as_unreviewed_sssom(held_out):
-    from loader.schema import read_prefixes
+    from msckg.loader.schema import read_prefixes
 
     linker, _ = held_out
     rows = [(t, t.label, c) for t in linker.tasks("data")[:40] for c in linker.link_task(t, limit=2)]
@@ -238,10 +238,10 @@ def test_reviewed_mappings_validate_and_feed_search(tmp_path, memstore):
     """The mapping graph added to the dataset passes validation, and search follows the new link."""
     import pyoxigraph as ox
 
-    from graph.build.run import assemble, memory_store
-    from graph.search.index import write_index
-    from graph.search.rank import Searcher
-    from graph.validate.run import validate
+    from msckg.graph.build.run import assemble, memory_store
+    from msckg.graph.search.index import write_index
+    from msckg.graph.search.rank import Searcher
+    from msckg.graph.validate.run import validate
 
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "reviewed.sssom.tsv").write_text(REVIEWED, encoding="utf-8")
@@ -259,7 +259,7 @@ def test_reviewed_mappings_validate_and_feed_search(tmp_path, memstore):
 
 
 def test_link_output_reviewed_then_loaded_round_trip(held_out, tmp_path):
-    from loader.schema import read_prefixes
+    from msckg.loader.schema import read_prefixes
 
     linker, _ = held_out
     task = next(t for t in linker.tasks("data") if t.slot == "conditionClass")
@@ -281,7 +281,7 @@ def test_link_output_reviewed_then_loaded_round_trip(held_out, tmp_path):
 # -- the command line ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from graph.build.run import build
+    from msckg.graph.build.run import build
 
     store = tmp_path_factory.mktemp("linkcli") / "store"
     build(store)
@@ -289,7 +289,7 @@ def built(tmp_path_factory):
 
 
 def run_cli(built, *args):
-    from graph.cli import app
+    from msckg.graph.cli import app
 
     return CliRunner().invoke(app, ["--store", str(built), *args])
 

@@ -9,12 +9,12 @@ import threading
 import pytest
 from typer.testing import CliRunner
 
-from graph.build.run import build
-from graph.cli import app
-from graph.paths import ONTOLOGY
-from graph.safety import UnsafeInput
-from graph.store.embedded import EmbeddedStore
-from loader.errors import SourceError
+from msckg.graph.build.run import build
+from msckg.graph.cli import app
+from msckg.graph.paths import ONTOLOGY
+from msckg.graph.safety import UnsafeInput
+from msckg.graph.store.embedded import EmbeddedStore
+from msckg.loader.errors import SourceError
 
 
 class Canary:

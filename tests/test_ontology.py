@@ -23,9 +23,9 @@ import io
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
-from graph.ontology import sssom as sssom_export
-from graph.ontology.reason import load_ontology
-from loader.schema import ontology_files, read_prefixes
+from msckg.graph.ontology import sssom as sssom_export
+from msckg.graph.ontology.reason import load_ontology
+from msckg.loader.schema import ontology_files, read_prefixes
 
 MSCKG = Namespace("https://w3id.org/msckg/")
 NS = str(MSCKG)
@@ -147,7 +147,7 @@ def test_sssom_file_is_up_to_date(onto):
     committed = sssom_export.SSSOM_FILE.read_text(encoding="utf-8")
     assert committed == sssom_export.render(onto), (
         "ontology/mappings.sssom.tsv is out of date with the ontology: regenerate it with "
-        "'python -m graph.ontology.sssom' (make sssom)"
+        "'python -m msckg.graph.ontology.sssom' (make sssom)"
     )
 
 
@@ -192,7 +192,7 @@ def test_sssom_ids_are_curies_with_declared_prefixes():
 def test_html_reference_renders_with_working_links(onto):
     import re
 
-    from graph.ontology import docs as ontology_docs
+    from msckg.graph.ontology import docs as ontology_docs
 
     page = ontology_docs.render(onto)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")

@@ -14,13 +14,13 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
-from graph.query.files import read_query_file
-from graph.safety import check_query
-from graph.query.saved import ParamError, bindings_for, coerce, run_saved
-from graph.store.base import Rows
-from graph.store.embedded import EmbeddedStore
-from graph.store.generations import swap_live, write_generation
-from graph.store.terms import to_oxigraph, to_rdflib
+from msckg.graph.query.files import read_query_file
+from msckg.graph.safety import check_query
+from msckg.graph.query.saved import ParamError, bindings_for, coerce, run_saved
+from msckg.graph.store.base import Rows
+from msckg.graph.store.embedded import EmbeddedStore
+from msckg.graph.store.generations import swap_live, write_generation
+from msckg.graph.store.terms import to_oxigraph, to_rdflib
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib 7's Dataset internals
 
@@ -93,8 +93,8 @@ def fixture_store(tmp_path_factory) -> EmbeddedStore:
     folder = tmp_path_factory.mktemp("store")
     mem = ox.Store()
     mem.load(path=str(FIXTURE), format=ox.RdfFormat.TRIG)
-    from graph.build.dataset import ONTOLOGY_GRAPH
-    from loader.schema import ontology_files
+    from msckg.graph.build.dataset import ONTOLOGY_GRAPH
+    from msckg.loader.schema import ontology_files
 
     for f in ontology_files():
         mem.load(path=str(f), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)))

@@ -12,8 +12,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 
-from graph.ontology import reason as reason_mod
-from graph.ontology.reason import JavaMissing, ReasonResult, load_ontology, reason, to_world, world_ntriples
+from msckg.graph.ontology import reason as reason_mod
+from msckg.graph.ontology.reason import JavaMissing, ReasonResult, load_ontology, reason, to_world, world_ntriples
 
 MSCKG = Namespace("https://w3id.org/msckg/")
 BROKEN = Namespace("https://w3id.org/msckg/id/test/")

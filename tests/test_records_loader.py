@@ -8,10 +8,10 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from graph.build.dataset import canonical_hash
-from loader.errors import SourceError
-from loader.records import load_records
-from loader.schema import ID, MSCKG, default_schema
+from msckg.graph.build.dataset import canonical_hash
+from msckg.loader.errors import SourceError
+from msckg.loader.records import load_records
+from msckg.loader.schema import ID, MSCKG, default_schema
 
 from .conftest import MINI
 

@@ -17,12 +17,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 
-from graph.build.dataset import ONTOLOGY_GRAPH
-from graph.query.files import read_query_file
-from graph.query.saved import bindings_for, saved_queries
-from graph.store.base import Rows
-from graph.store.terms import to_oxigraph, to_rdflib
-from loader.schema import ontology_files
+from msckg.graph.build.dataset import ONTOLOGY_GRAPH
+from msckg.graph.query.files import read_query_file
+from msckg.graph.query.saved import bindings_for, saved_queries
+from msckg.graph.store.base import Rows
+from msckg.graph.store.terms import to_oxigraph, to_rdflib
+from msckg.loader.schema import ontology_files
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib 7's Dataset internals
 
@@ -494,7 +494,7 @@ def test_time_to_response(answer):
 
 
 def test_response_rates_forest_plot(answer, tmp_path):
-    from graph.query.plots import plot_rows, wilson_interval
+    from msckg.graph.query.plots import plot_rows, wilson_interval
 
     q = read_query_file(QUERIES / "response-rates.rq")
     rows = answer("response-rates")
@@ -522,7 +522,7 @@ def test_response_rates_forest_plot(answer, tmp_path):
 
 
 def test_adverse_events_bar_chart(answer, tmp_path):
-    from graph.query.plots import plot_rows
+    from msckg.graph.query.plots import plot_rows
 
     q = read_query_file(QUERIES / "adverse-events.rq")
     rows = answer("adverse-events", **{"class": "msckg:AE_Haemorrhage"})
@@ -541,7 +541,7 @@ def test_adverse_events_bar_chart(answer, tmp_path):
 
 
 def test_queries_without_a_plot_are_refused(answer, tmp_path):
-    from graph.query.plots import plot_rows
+    from msckg.graph.query.plots import plot_rows
 
     q = read_query_file(QUERIES / "trials.rq")
     with pytest.raises(ValueError, match="'trials' has no plot"):
@@ -553,7 +553,7 @@ def test_queries_without_a_plot_are_refused(answer, tmp_path):
     with pytest.raises(ValueError, match="PNG"):
         plot_rows(rr, answer("response-rates"), tmp_path / "rr.pdf")
     # every query that has a plot says so in its tags, and only those
-    from graph.query.plots import PLOTTERS
+    from msckg.graph.query.plots import PLOTTERS
 
     tagged = {name for name, q in saved_queries(QUERIES).items() if "plot" in q.tags}
     assert tagged == set(PLOTTERS)

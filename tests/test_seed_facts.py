@@ -64,7 +64,7 @@ def _fact_id(fact: dict) -> str:
 @pytest.fixture(scope="module")
 def store():
     """The seed dataset (ontology + data/), assembled and loaded into an in-memory store once."""
-    from graph.build.run import assemble, memory_store
+    from msckg.graph.build.run import assemble, memory_store
 
     st, _ = memory_store(assemble())
     return st

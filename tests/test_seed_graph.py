@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from graph.build.run import assemble, memory_store
-from graph.build.dataset import canonical_hash
-from graph.paths import DATA
-from graph.validate.run import validate
+from msckg.graph.build.run import assemble, memory_store
+from msckg.graph.build.dataset import canonical_hash
+from msckg.graph.paths import DATA
+from msckg.graph.validate.run import validate
 
 ID = "https://w3id.org/msckg/id/"
 

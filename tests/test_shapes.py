@@ -10,10 +10,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from graph.build.dataset import ontology_graph
-from graph.paths import ONTOLOGY, QC, SHAPES
-from graph.query.files import read_query_dir
-from graph.validate.run import validate
+from msckg.graph.build.dataset import ontology_graph
+from msckg.graph.paths import ONTOLOGY, QC, SHAPES
+from msckg.graph.query.files import read_query_dir
+from msckg.graph.validate.run import validate
 
 HERE = Path(__file__).resolve().parent / "shapes"
 VALID = sorted((HERE / "valid").glob("*.ttl"))

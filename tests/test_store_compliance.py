@@ -7,12 +7,12 @@ from decimal import Decimal
 import pytest
 from rdflib import Literal, URIRef
 
-from graph.build.run import assemble, build
-from graph.paths import ROOT
-from graph.store.remote import RemoteStore
-from graph.query.saved import bindings_for, saved_queries
-from graph.store.base import StoreError
-from graph.store.embedded import EmbeddedStore
+from msckg.graph.build.run import assemble, build
+from msckg.graph.paths import ROOT
+from msckg.graph.store.remote import RemoteStore
+from msckg.graph.query.saved import bindings_for, saved_queries
+from msckg.graph.store.base import StoreError
+from msckg.graph.store.embedded import EmbeddedStore
 
 from .oxigraph_server import OxigraphServer
 
@@ -89,7 +89,7 @@ def test_bound_value_round_trips(backends, backend):
 
 @pytest.mark.parametrize("backend", ["embedded", "remote"])
 def test_service_refused_on_every_backend(backends, backend):
-    from graph.safety import UnsafeInput
+    from msckg.graph.safety import UnsafeInput
 
     with pytest.raises(UnsafeInput):
         backends[backend].select("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")

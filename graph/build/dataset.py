@@ -10,9 +10,9 @@ import pyoxigraph as ox
 from rdflib import OWL, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
-from loader.errors import Problem, SourceError
-from loader.records import LoadedRecord
-from loader.schema import GRAPH, PROV, ontology_files
+from msckg.loader.errors import Problem, SourceError
+from msckg.loader.records import LoadedRecord
+from msckg.loader.schema import GRAPH, PROV, ontology_files
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 _VOLATILE = {str(PROV.generatedAtTime)}

@@ -28,9 +28,9 @@ from curies import Converter
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SKOS
 
-from loader.errors import Problem, SourceError
+from msckg.loader.errors import Problem, SourceError
 
-from graph.paths import ROOT
+from msckg.graph.paths import ROOT
 
 MAPPINGS_GRAPH = URIRef("https://w3id.org/msckg/graph/mappings")
 MAPPINGS_FOLDER = "mappings"  # under ontology/: reviewed SSSOM tables loaded by every build
@@ -132,7 +132,7 @@ def mapping_graph(folder: Path) -> Graph:
     folder = Path(folder)
     if not folder.is_dir():
         return g
-    from loader.schema import read_prefixes
+    from msckg.loader.schema import read_prefixes
 
     project = dict(read_prefixes().prefix_map)
     problems: list[Problem] = []

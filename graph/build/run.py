@@ -13,13 +13,13 @@ from typing import Callable
 import pyoxigraph as ox
 from rdflib import Graph
 
-from loader.records import load_records
-from loader.schema import build_schema
+from msckg.loader.records import load_records
+from msckg.loader.schema import build_schema
 
-from graph.build.dataset import ONTOLOGY_GRAPH, Assembled, canonical_hash, ontology_graph
-from graph.paths import DATA, ONTOLOGY, ROOT, record_files
-from graph.store.generations import StoreLock, swap_live, write_generation
-from graph.validate.run import Report, validate
+from msckg.graph.build.dataset import ONTOLOGY_GRAPH, Assembled, canonical_hash, ontology_graph
+from msckg.graph.paths import DATA, ONTOLOGY, ROOT, record_files
+from msckg.graph.store.generations import StoreLock, swap_live, write_generation
+from msckg.graph.validate.run import Report, validate
 
 FAIL_ENV = "MSCKG_FAIL_AT"  # test hook: raise at the named step to prove a failed build loses nothing
 
@@ -49,7 +49,7 @@ class BuildResult:
 def write_search_index(store: ox.Store, folder: Path) -> None:
     """Build the search index beside the store generation, so both go live in the same swap."""
     try:
-        from graph.search.index import write_index
+        from msckg.graph.search.index import write_index
     except ImportError:  # the search package is optional until it lands
         return
     write_index(store, folder)
@@ -63,8 +63,8 @@ def _checkpoint(step: str) -> None:
 def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
              load_time: str | None = None) -> Assembled:
     """Load the ontology and every source file into named graphs (raises SourceError on bad input)."""
-    from graph.build.mappings import MAPPINGS_FOLDER, MAPPINGS_GRAPH, mapping_graph
-    from graph.build.sources import load_extra_sources
+    from msckg.graph.build.mappings import MAPPINGS_FOLDER, MAPPINGS_GRAPH, mapping_graph
+    from msckg.graph.build.sources import load_extra_sources
 
     load_time = load_time or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     out = Assembled()

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, Literal
 
-from loader import __version__
-from loader.errors import Problem, SourceError
-from loader.records import LoadedRecord
-from loader.schema import GRAPH, MSCKG, PROV
+from msckg.loader import __version__
+from msckg.loader.errors import Problem, SourceError
+from msckg.loader.records import LoadedRecord
+from msckg.loader.schema import GRAPH, MSCKG, PROV
 
-from graph.safety import UnsafeInput, check_jsonld, check_xml
+from msckg.graph.safety import UnsafeInput, check_jsonld, check_xml
 
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
 
@@ -40,7 +40,7 @@ def load_rdf_file(path: Path, load_time: str | None = None) -> LoadedRecord:
         raise SourceError([Problem(str(path), 0, 0, "", f"cannot parse as {fmt}: {exc}")]) from None
     g.add((giri, RDF.type, PROV.Entity))
     g.add((giri, MSCKG.recordSha256, Literal(hashlib.sha256(data).hexdigest())))
-    g.add((giri, MSCKG.loaderVersion, Literal(f"msckg.graph.sources {__version__}")))
+    g.add((giri, MSCKG.loaderVersion, Literal(f"msckg.graph.build.sources {__version__}")))
     n = len(set(g.subjects()))
     return LoadedRecord(str(path), giri, g, None, n, n, 0)
 
@@ -50,7 +50,7 @@ def load_extra_sources(paths: list[Path], load_time: str | None = None) -> list[
     out = []
     for p in paths:
         if p.suffix == ".json":
-            from loader.ctgov import ctgov_to_graph
+            from msckg.loader.ctgov import ctgov_to_graph
 
             out.append(ctgov_to_graph(p, load_time=load_time))
         elif p.suffix in RDF_FORMATS:

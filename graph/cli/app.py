@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from graph import paths
+from msckg.graph import paths
 
 from . import build_cmds, ontology_cmds, query_cmds, search_cmds
 from .common import STATE

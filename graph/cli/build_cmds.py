@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from graph import paths
+from msckg.graph import paths
 
 from .common import FORMAT_HELP, STATE, emit, err, fail, guarded, info, open_store, out, print_report
 
@@ -20,8 +20,8 @@ def check(files: List[Path] = typer.Argument(None, help="Record files to check (
 
     Example: msckg check data/entities/*.yaml data/records/000-chen-2024-sttt.yaml
     """
-    from loader.records import load_records
-    from loader.schema import build_schema
+    from msckg.loader.records import load_records
+    from msckg.loader.schema import build_schema
 
     files = files or paths.record_files()
     recs = load_records([f.resolve() for f in files], build_schema(paths.ONTOLOGY), paths.ROOT)
@@ -42,7 +42,7 @@ def build(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from graph.build.run import BuildFailed, build as run_build
+    from msckg.graph.build.run import BuildFailed, build as run_build
 
     if STATE["endpoint"]:
         return push_remote(ctgov, data)
@@ -75,7 +75,7 @@ def build(
 
 
 def push_remote(ctgov, data):
-    from graph.build.run import assemble
+    from msckg.graph.build.run import assemble
 
     store = open_store()
     assembled = assemble(data, extra_sources=list(ctgov))
@@ -90,8 +90,8 @@ def validate_cmd(fmt: str = typer.Option("table", "--format", help="Report forma
     Exits 1 when a violation of severity Violation remains that no curator flagged as a source problem.
     Example: msckg validate --format json
     """
-    from graph.store.embedded import EmbeddedStore
-    from graph.validate.run import validate
+    from msckg.graph.store.embedded import EmbeddedStore
+    from msckg.graph.validate.run import validate
 
     store = EmbeddedStore(STATE["store"])
     report = validate(store.oxigraph)
@@ -111,9 +111,9 @@ def export(
     """
     import pyoxigraph as ox
 
-    from loader.schema import read_prefixes
+    from msckg.loader.schema import read_prefixes
 
-    from graph.store.embedded import EmbeddedStore
+    from msckg.graph.store.embedded import EmbeddedStore
 
     formats = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS, "ttl": ox.RdfFormat.TURTLE}
     if fmt not in formats:
@@ -137,8 +137,8 @@ def stats(fmt: str = typer.Option("table", "--format", help=FORMAT_HELP)):
 
     Example: msckg stats
     """
-    from graph.paths import QUERIES
-    from graph.query.files import read_query_file
+    from msckg.graph.paths import QUERIES
+    from msckg.graph.query.files import read_query_file
 
     store = open_store()
     for name in ("stats-graphs", "stats-classes"):

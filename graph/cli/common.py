@@ -9,7 +9,7 @@ from typing import List
 import typer
 from rich.console import Console
 
-from loader.errors import SourceError
+from msckg.loader.errors import SourceError
 
 err = Console(stderr=True, soft_wrap=True)
 # a pipe or a log has no width: tables get 160 columns there instead of rich's 80
@@ -37,10 +37,10 @@ def guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from graph.query.binding import BindingError
-        from graph.safety import UnsafeInput
-        from graph.query.saved import ParamError
-        from graph.store.base import StoreError
+        from msckg.graph.query.binding import BindingError
+        from msckg.graph.safety import UnsafeInput
+        from msckg.graph.query.saved import ParamError
+        from msckg.graph.store.base import StoreError
 
         try:
             return fn(*args, **kwargs)
@@ -69,16 +69,16 @@ def guarded(fn):
 def open_store():
     """The store selected by the global options: remote endpoint if given, else the embedded one."""
     if STATE["endpoint"]:
-        from graph.store.remote import RemoteStore
+        from msckg.graph.store.remote import RemoteStore
 
         return RemoteStore(STATE["endpoint"], timeout=STATE["timeout"])
-    from graph.store.embedded import EmbeddedStore
+    from msckg.graph.store.embedded import EmbeddedStore
 
     return EmbeddedStore(STATE["store"])
 
 
 def emit(rows, fmt, title=None, columns: str | None = None):
-    from graph.query.output import render, select_columns
+    from msckg.graph.query.output import render, select_columns
 
     if columns:
         rows = select_columns(rows, [c.strip() for c in columns.split(",") if c.strip()])

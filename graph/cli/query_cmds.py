@@ -41,7 +41,7 @@ def ask(
     """
     from difflib import get_close_matches
 
-    from graph.query.saved import run_saved, saved_queries
+    from msckg.graph.query.saved import run_saved, saved_queries
 
     queries = saved_queries()
     if name not in queries:
@@ -51,7 +51,7 @@ def ask(
     rows = run_saved(open_store(), q, parse_params(param))
     emit(rows, fmt, q.summary if fmt == "table" else None, columns)
     if plot:
-        from graph.query.plots import plot_rows
+        from msckg.graph.query.plots import plot_rows
 
         plot_rows(q, rows, plot)
         info(f"plot written to {plot}")
@@ -65,7 +65,7 @@ def list_queries(fmt: str = typer.Option("table", "--format", help="table or jso
     """
     from rich.table import Table
 
-    from graph.query.saved import saved_queries
+    from msckg.graph.query.saved import saved_queries
 
     qs = saved_queries()
     if fmt == "json":

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
-from graph.paths import ROOT
+from msckg.graph.paths import ROOT
 
 from .common import STATE, fail, guarded, info, out
 
@@ -21,15 +21,15 @@ def _index_folder() -> Path:
     if STATE.get("endpoint"):
         fail("search and link read the index built with the embedded store; they do not work with --endpoint",
              "run 'msckg build' without --endpoint (or with --store DIR) and search that store")
-    from graph.search import live_folder
-    from graph.store.embedded import EmbeddedStore
+    from msckg.graph.search import live_folder
+    from msckg.graph.store.embedded import EmbeddedStore
 
     store = EmbeddedStore(STATE["store"])
     return live_folder(store.folder)
 
 
 def _searcher(embedder="auto"):
-    from graph.search.rank import SearchError, Searcher
+    from msckg.graph.search.rank import SearchError, Searcher
 
     try:
         return Searcher(_index_folder(), embedder=embedder)
@@ -60,7 +60,7 @@ def search_cmd(
     finds what is filed under its subclasses (bleeding -> every haemorrhage adverse-event count).
     Example: msckg search bleeding --type AdverseEventCount --limit 20
     """
-    from graph.search.rank import SearchError
+    from msckg.graph.search.rank import SearchError
 
     _check_format(fmt)
     searcher = _searcher()
@@ -98,7 +98,7 @@ def search_eval_cmd(
     recall@k = relevant entities in the top k / min(k, relevant); MRR = mean of 1 / rank of the first relevant.
     Example: msckg search-eval --details
     """
-    from graph.search.rank import SearchError, evaluate, load_judgements
+    from msckg.graph.search.rank import SearchError, evaluate, load_judgements
 
     _check_format(fmt)
     if not Path(judgements).exists():
@@ -157,8 +157,8 @@ def link_cmd(
     closeMatch triples in the next build (graph/build/mappings.py; see docs/search.md).
     Example: msckg link "severe aplastic anaemia"   |   msckg link --scope terms --output candidates.sssom.tsv
     """
-    from graph.search.link import Linker
-    from graph.search.rank import SearchError
+    from msckg.graph.search.link import Linker
+    from msckg.graph.search.rank import SearchError
 
     _check_format(fmt)
     if scope not in ("data", "terms", "all"):
@@ -191,9 +191,9 @@ def link_cmd(
     if fmt != "json":
         info(f"[dim]{escape(linker.mode_note)}[/dim]")
     if output:
-        from loader.schema import read_prefixes
+        from msckg.loader.schema import read_prefixes
 
-        from graph.search.link import sssom_tsv
+        from msckg.graph.search.link import sssom_tsv
 
         tsv = sssom_tsv(rows, dict(read_prefixes().prefix_map), f"https://w3id.org/msckg/mappings/{output.name}")
         output.write_text(tsv, encoding="utf-8")

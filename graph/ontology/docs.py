@@ -5,7 +5,7 @@ properties (record field or not, domain, range, characteristics, alignments), da
 declared external terms, read from every ontology file. Plain rdflib and HTML: no dependency, no
 network, the same input gives the same bytes.
 
-    python -m graph.ontology.docs [--out PATH]
+    python -m msckg.graph.ontology.docs [--out PATH]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from graph.paths import ROOT
+from msckg.graph.paths import ROOT
 
 NS = "https://w3id.org/msckg/"
 ONTOLOGY_IRI = URIRef(NS + "ontology")
@@ -45,7 +45,7 @@ class Doc:
     """The merged ontology graph with the look-ups the page needs."""
 
     def __init__(self, g: Graph):
-        from loader.schema import read_prefixes
+        from msckg.loader.schema import read_prefixes
 
         self.g = g
         self.conv = read_prefixes()
@@ -213,7 +213,7 @@ def _property_section(d: Doc, p: URIRef, kind: str) -> str:
 
 def render(g: Graph | None = None) -> str:
     """The reference page as HTML text."""
-    from graph.ontology.reason import load_ontology
+    from msckg.graph.ontology.reason import load_ontology
 
     g = g if g is not None else load_ontology()
     d = Doc(g)

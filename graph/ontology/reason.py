@@ -27,7 +27,7 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 
-from graph.paths import ONTOLOGY, ROOT
+from msckg.graph.paths import ONTOLOGY, ROOT
 
 OWL_THING = str(OWL.Thing)
 OWL_NOTHING = str(OWL.Nothing)
@@ -93,7 +93,7 @@ def java_executable() -> str:
 
 def load_ontology(directory: Path = ONTOLOGY) -> Graph:
     """Every ontology file (loader.schema.ontology_files) merged into one rdflib graph."""
-    from graph.build.dataset import ontology_graph
+    from msckg.graph.build.dataset import ontology_graph
 
     merged = Graph()
     for t in ontology_graph(directory, ROOT):
@@ -131,7 +131,7 @@ def _counts(graph: Graph) -> tuple[int, int]:
 
 @lru_cache(maxsize=1)
 def _converter():
-    from loader.schema import read_prefixes
+    from msckg.loader.schema import read_prefixes
 
     return read_prefixes()
 
@@ -206,7 +206,7 @@ def reason(directory: Path = ONTOLOGY, graph: Graph | None = None) -> ReasonResu
 
 def data_graph() -> Graph:
     """The ontology plus every curated record (as 'msckg build' assembles them), as one graph."""
-    from graph.build.run import assemble
+    from msckg.graph.build.run import assemble
 
     merged = Graph()
     for g in assemble().graphs.values():
@@ -216,7 +216,7 @@ def data_graph() -> Graph:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """python -m graph.ontology.reason [--with-data]: HermiT on the ontology, or on the ontology plus the records.
+    """python -m msckg.graph.ontology.reason [--with-data]: HermiT on the ontology, or on the ontology plus the records.
 
     --with-data also checks the curated records against the ontology's domains, ranges and
     disjointness (an arm given a trial-only field, an intervention typed cell therapy and placebo);

@@ -13,8 +13,8 @@ Rows are sorted and the metadata holds no date, so the file changes only when th
 Plain Python (no sssom-py dependency: docs/decisions/0011); tests/test_ontology.py checks the columns,
 the metadata and that the committed file is up to date.
 
-    python -m graph.ontology.sssom            # (re)write the file
-    python -m graph.ontology.sssom --check    # exit 1 if the committed file is out of date
+    python -m msckg.graph.ontology.sssom            # (re)write the file
+    python -m msckg.graph.ontology.sssom --check    # exit 1 if the committed file is out of date
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rdflib import DCTERMS, OWL, RDFS, SKOS, Graph, URIRef
 
-from graph.paths import ONTOLOGY
+from msckg.graph.paths import ONTOLOGY
 
 MSCKG_NS = "https://w3id.org/msckg/"
 ONTOLOGY_IRI = URIRef(MSCKG_NS + "ontology")
@@ -53,7 +53,7 @@ def _label(g: Graph, node: URIRef) -> str:
 
 def mapping_rows(g: Graph, converter=None) -> list[dict[str, str]]:
     """The mapping rows of the ontology graph, sorted, IDs as CURIEs with the project's prefixes."""
-    from loader.schema import read_prefixes
+    from msckg.loader.schema import read_prefixes
 
     conv = converter or read_prefixes()
     rows = []
@@ -82,9 +82,9 @@ def mapping_rows(g: Graph, converter=None) -> list[dict[str, str]]:
 
 def render(g: Graph | None = None) -> str:
     """The whole SSSOM/TSV file as text: the YAML metadata block as '#' lines, then the table."""
-    from loader.schema import read_prefixes
+    from msckg.loader.schema import read_prefixes
 
-    from graph.ontology.reason import load_ontology
+    from msckg.graph.ontology.reason import load_ontology
 
     g = g if g is not None else load_ontology()
     conv = read_prefixes()
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         if is_current():
             print(f"{SSSOM_FILE.name} is up to date")
             return 0
-        print(f"{SSSOM_FILE} is out of date with the ontology: run 'python -m graph.ontology.sssom'", file=sys.stderr)
+        print(f"{SSSOM_FILE} is out of date with the ontology: run 'python -m msckg.graph.ontology.sssom'", file=sys.stderr)
         return 1
     p = write()
     print(f"wrote {p}")

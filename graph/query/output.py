@@ -10,9 +10,9 @@ from rdflib import Literal, URIRef
 from rich.console import Console
 from rich.table import Table
 
-from loader.schema import read_prefixes
+from msckg.loader.schema import read_prefixes
 
-from graph.store.base import Rows
+from msckg.graph.store.base import Rows
 
 _converter = None
 

@@ -9,11 +9,11 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from loader.schema import read_prefixes
+from msckg.loader.schema import read_prefixes
 
-from graph.paths import QUERIES
-from graph.query.files import Param, QueryFile, read_query_dir
-from graph.store.base import Rows, Store
+from msckg.graph.paths import QUERIES
+from msckg.graph.query.files import Param, QueryFile, read_query_dir
+from msckg.graph.store.base import Rows, Store
 
 
 class ParamError(ValueError):

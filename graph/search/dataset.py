@@ -65,7 +65,7 @@ def read_dataset(store) -> tuple[dict[str, Node], Ontology]:
             if not sv.startswith(ID):
                 onto.add_triple(sv, pv, o.value, False)
     del seen
-    from loader.schema import read_prefixes
+    from msckg.loader.schema import read_prefixes
 
     try:
         onto.set_prefixes(dict(read_prefixes().prefix_map))

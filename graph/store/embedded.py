@@ -7,8 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from graph.query.binding import bind_with_values
-from graph.safety import check_query
+from msckg.graph.query.binding import bind_with_values
+from msckg.graph.safety import check_query
 
 from .base import Rows, StoreError
 from .terms import to_rdflib

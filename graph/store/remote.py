@@ -10,9 +10,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 from SPARQLWrapper import ASK, JSON, POST, SELECT, SPARQLWrapper
 
-from graph.query.binding import bind_with_values
-from graph.safety import check_query
-from graph.store.base import Rows, StoreError
+from msckg.graph.query.binding import bind_with_values
+from msckg.graph.safety import check_query
+from msckg.graph.store.base import Rows, StoreError
 
 
 

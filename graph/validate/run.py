@@ -11,9 +11,9 @@ import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Namespace
 
-from graph.paths import QC, QUERIES, SHAPES
-from graph.query.files import read_query_dir, read_query_file
-from graph.store.terms import to_rdflib
+from msckg.graph.paths import QC, QUERIES, SHAPES
+from msckg.graph.query.files import read_query_dir, read_query_file
+from msckg.graph.store.terms import to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 RULE_IN_MESSAGE = re.compile(r"^\[(R-[A-Z0-9-]+)\]")
