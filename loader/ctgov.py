@@ -44,6 +44,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from . import __version__
+from .ctgov_terms import analysis_types, enum_tables
 from .errors import Problem, SourceError
 from .records import LoadedRecord
 from .schema import GRAPH, ID, MSCKG, PROV, default_schema
@@ -57,38 +58,16 @@ AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s+(year|month|week|day|hour|minute)s?\s*$
 P_VALUE = re.compile(r"^\s*(<=|>=|≤|≥|<|>|=)?\s*(\d*\.?\d+)\s*$")
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
 
-PHASES = {
-    ("PHASE1",): MSCKG.Phase1, ("PHASE2",): MSCKG.Phase2, ("PHASE3",): MSCKG.Phase3,
-    ("PHASE4",): MSCKG.Phase4, ("PHASE1", "PHASE2"): MSCKG.Phase1_2, ("EARLY_PHASE1",): MSCKG.EarlyPhase1,
-    ("PHASE2", "PHASE3"): MSCKG.Phase2_3, ("NA",): MSCKG.PhaseNotApplicable,
-}
-ALLOCATIONS = {"RANDOMIZED": MSCKG.Randomized, "NON_RANDOMIZED": MSCKG.NonRandomized}
-MASKINGS = {"NONE": MSCKG.OpenLabel, "SINGLE": MSCKG.SingleBlind, "DOUBLE": MSCKG.DoubleBlind,
-            "TRIPLE": MSCKG.TripleBlind, "QUADRUPLE": MSCKG.QuadrupleBlind}
-STATUSES = {
-    "COMPLETED": MSCKG.StatusCompleted, "RECRUITING": MSCKG.StatusRecruiting,
-    "ACTIVE_NOT_RECRUITING": MSCKG.StatusActiveNotRecruiting,
-    "TERMINATED": MSCKG.StatusTerminated, "UNKNOWN": MSCKG.StatusUnknown,
-    "NOT_YET_RECRUITING": MSCKG.StatusNotYetRecruiting, "ENROLLING_BY_INVITATION": MSCKG.StatusEnrollingByInvitation,
-    "SUSPENDED": MSCKG.StatusSuspended, "WITHDRAWN": MSCKG.StatusWithdrawn,
-}
-ARM_TYPES = {
-    "EXPERIMENTAL": MSCKG.ExperimentalArm, "PLACEBO_COMPARATOR": MSCKG.PlaceboArm,
-    "ACTIVE_COMPARATOR": MSCKG.ControlArm, "SHAM_COMPARATOR": MSCKG.ControlArm,
-    "NO_INTERVENTION": MSCKG.ControlArm, "OTHER": MSCKG.Arm,
-}
-IMPORTANCE = {
-    "PRIMARY": MSCKG.PrimaryOutcome, "SECONDARY": MSCKG.SecondaryOutcome,
-    "OTHER_PRE_SPECIFIED": MSCKG.ExploratoryOutcome, "POST_HOC": MSCKG.ExploratoryOutcome,
-}
-ORG_KINDS = {"INDUSTRY": MSCKG.Industry, "NIH": MSCKG.PublicFunder}
-# Analysis parameter types (free text in the registry) -> comparison class, by normalised text.
-COMPARISONS = [
-    (re.compile(r"\bodds ratio\b"), MSCKG.OddsRatio),
-    (re.compile(r"\bhazard ratio\b"), MSCKG.HazardRatio),
-    (re.compile(r"\b(risk difference|percentage difference|difference in (proportions|percentages))\b"), MSCKG.RiskDifference),
-    (re.compile(r"\b(mean difference|difference of (least squares \(ls\) |ls |least squares )?means?|difference in (ls )?means?)\b"), MSCKG.MeanDifference),
-]
+_TABLES = enum_tables()  # loader/ctgov_terms.tsv
+PHASES = _TABLES["phases"]
+ALLOCATIONS = _TABLES["allocations"]
+MASKINGS = _TABLES["maskings"]
+STATUSES = _TABLES["statuses"]
+ARM_TYPES = _TABLES["arm_types"]
+IMPORTANCE = _TABLES["importance"]
+ORG_KINDS = _TABLES["org_kinds"]
+# Analysis parameter types (free text in the registry) -> comparison class (loader/ctgov_analysis_types.tsv).
+COMPARISONS = analysis_types()
 PERCENT_UNIT = re.compile(r"^(percent(age)?|%)(\s+of\s+(participants|patients|subjects|people|children|infants))?$", re.IGNORECASE)
 PARTICIPANT_UNIT = re.compile(r"^(participants|patients|subjects|people)$", re.IGNORECASE)
 CELL_THERAPY = re.compile(r"\b(stem|stromal|progenitor|mesenchymal|car-?t|nk|dendritic|t)[- ]cells?\b|\bmscs?\b|\bcar-?t\b|\bcell therapy\b",

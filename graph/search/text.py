@@ -43,21 +43,28 @@ about all any each every some such their there here how when where why not nor b
 derived
 """.split())
 
-_GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa", "λ": "lambda",
-    "μ": "mu", "σ": "sigma", "τ": "tau", "ω": "omega", "Α": "alpha", "Β": "beta", "Γ": "gamma", "Δ": "delta",
-}
-_SYMBOLS = {
-    "×": " x ", "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "’": "'", "‘": "'", "`": "'", "ʼ": "'",
-    "≥": " >= ", "≤": " <= ", "µ": "u", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o",
-}
+CHARACTERS = HERE / "characters.tsv"
+
+
+def _character_table() -> dict[str, dict[str, str]]:
+    """{kind: {from: to}} from characters.tsv (padded replacements get a space on each side)."""
+    out: dict[str, dict[str, str]] = {"greek": {}, "symbol": {}, "roman": {}}
+    with CHARACTERS.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t", quoting=csv.QUOTE_NONE):
+            out[row["kind"]][row["from"]] = f" {row['to']} " if row["padded"] == "yes" and row["kind"] == "symbol" else row["to"]
+    return out
+
+
+_CHARS = _character_table()
+_GREEK = _CHARS["greek"]
+_SYMBOLS = _CHARS["symbol"]
 _TRANSLATE = str.maketrans({**{k: f" {v} " for k, v in _GREEK.items()}, **_SYMBOLS})
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*")
 _POSSESSIVE = re.compile(r"(?<=[A-Za-z])'s\b")
 _CAPS_PLURAL = re.compile(r"\b([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?)s\b")  # AEs, SAEs, MSCs, UC-MSCs
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
+_ROMAN = _CHARS["roman"]
 _ROMAN_AFTER = frozenset({"phase", "grade", "stage", "type", "class", "cohort", "part", "step", "level"})
 _NO_PLURAL = ("ss", "us", "is", "ys", "os", "as")
 
