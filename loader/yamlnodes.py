@@ -133,8 +133,10 @@ def read_bounded(path: Path, display: str, limit: int, what: str = "file") -> by
     if size > limit:
         raise SourceError([Problem(display, 0, 0, "", f"the {what} is {size:,} bytes; the limit is {limit:,} bytes (split it into several files)")])
     with path.open("rb") as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:  # grew while we looked
+        data = fh.read(size + 1)  # (not limit + 1: read() allocates what it is asked for)
+        if len(data) > size:  # grew while we looked
+            data += fh.read(limit + 1 - len(data))
+    if len(data) > limit:
         raise SourceError([Problem(display, 0, 0, "", f"the {what} is over the limit of {limit:,} bytes")])
     return data
 
