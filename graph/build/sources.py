@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 from pathlib import Path
 from xml.parsers.expat import ErrorString, ExpatError
 
@@ -42,6 +43,17 @@ def _ill_typed_not_logged():
         log.removeFilter(quiet)
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_LEXICAL = {_XSD + "decimal": re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")}  # rdflib reads 1.0e6 as a decimal
+
+
+def _check_lexical(path: Path, q) -> None:
+    """Refuse a literal whose text is not in its datatype's lexical space where rdflib would quietly convert it."""
+    o = q.object
+    if isinstance(o, ox.Literal) and o.datatype.value in _LEXICAL and not _LEXICAL[o.datatype.value].fullmatch(o.value):
+        raise _problem(path, f"ill-typed literal \"{o.value}\"^^<{o.datatype.value}> (subject {q.subject}): not a decimal as printed (no exponent)")
+
+
 def _strict_graph(path: Path, data: bytes, fmt: str, giri) -> Graph:
     """Turtle, N-Triples or RDF/XML parsed by Oxigraph's strict parser (line and column in errors)."""
     g = Graph(identifier=giri)
@@ -49,6 +61,7 @@ def _strict_graph(path: Path, data: bytes, fmt: str, giri) -> Graph:
         for q in ox.parse(data, format=_STRICT[fmt]):
             if isinstance(q.object, ox.Triple) or isinstance(q.subject, ox.Triple):
                 raise _problem(path, f"RDF 1.2 triple terms (<<( ... )>>) are not supported: <{q.subject}> <{q.predicate.value}> ...")
+            _check_lexical(path, q)
             g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
     except SyntaxError as exc:
         msg = exc.msg if hasattr(exc, "msg") else str(exc)
@@ -64,8 +77,8 @@ def _jsonld_graph(path: Path, data: bytes, giri) -> Graph:
     except UnsafeInput as exc:
         raise _problem(path, str(exc)) from None
     try:  # Oxigraph's JSON-LD parser as a strict gate: clear messages, and it has no way to fetch a context
-        for _ in ox.parse(data, format=ox.RdfFormat.JSON_LD):
-            pass
+        for q in ox.parse(data, format=ox.RdfFormat.JSON_LD):
+            _check_lexical(path, q)
     except SyntaxError as exc:
         raise _problem(path, f"invalid JSON-LD: {exc.msg if hasattr(exc, 'msg') else exc}", getattr(exc, "lineno", 0) or 0, getattr(exc, "offset", 0) or 0) from None
     g = Graph(identifier=giri)
