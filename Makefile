@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # be careful with folders in your working directory"); it is not about this project, so it is muted.
 PIP_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings
+.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings fuzz
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -45,6 +45,10 @@ test: $(STAMP) java  ## set up what the tests need and run them
 bench: $(STAMP)  ## speed benchmarks, each beside a baseline measured in the same run
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/search.py
+
+fuzz: $(STAMP)  ## hypothesis at 10,000 examples per property + atheris 10,000 runs per entry point -> fuzz/last-run.md
+	$(PIP_QUIET) $(BIN)/pip install -q -e '.[test,fuzz]'
+	$(BIN)/python fuzz/run.py
 
 clean:  ## remove the environment and the store
 	rm -rf $(VENV) store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from xml.parsers import expat
 
 from pyparsing import ParseResults
 from rdflib.plugins.sparql.parser import parseQuery
@@ -12,8 +13,9 @@ from rdflib.plugins.sparql.parserutils import CompValue
 class UnsafeInput(ValueError):
     """Input that would reach the network or change the store; refused before it runs."""
 
-
-_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+    def __init__(self, message: str, line: int = 0, column: int = 0):
+        super().__init__(message)
+        self.line, self.column = line, column
 
 
 def _walk(node):
@@ -40,21 +42,60 @@ def check_query(text: str) -> None:
 
 
 def check_xml(data: bytes, name: str = "input") -> None:
-    """Refuse XML with a DOCTYPE or ENTITY declaration before any parser sees it."""
-    if _DOCTYPE.search(data):
-        raise UnsafeInput(f"{name}: XML with <!DOCTYPE or <!ENTITY is refused (entities can read files or reach the network)")
+    """Refuse XML with a DOCTYPE (hence any ENTITY) before any other parser sees it.
+
+    expat itself reads the bytes, so the refusal holds in every encoding the XML declares
+    (UTF-16 too), and it stops at the DOCTYPE, before a single entity is declared or expanded.
+    Malformed XML raises xml.parsers.expat.ExpatError (with lineno and offset).
+    """
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def refuse(*_args):
+        raise UnsafeInput(f"{name}: XML with <!DOCTYPE or <!ENTITY is refused (entities can read files or reach the network)",
+                          parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.Parse(data, True)
 
 
-def check_jsonld(doc) -> None:
-    """Refuse JSON-LD whose @context (anywhere) points at a remote document."""
-    stack = [doc]
+def _contexts(value, path):
+    """Every entry of a @context value with its JSON path, lists flattened however deep."""
+    stack = [(value, path)]
     while stack:
-        item = stack.pop()
+        v, p = stack.pop()
+        if isinstance(v, list):
+            stack.extend((x, p + [i]) for i, x in enumerate(v))
+        else:
+            yield v, p
+
+
+def check_jsonld(doc, max_depth: int = 64) -> None:
+    """Refuse JSON-LD that could make a JSON-LD processor fetch anything.
+
+    rdflib fetches a context given as a string (a remote context), anywhere: the document's
+    @context, one inside a node, a list of contexts (lists in lists too), a property- or
+    type-scoped context in a term definition, and the target of "@import" in an inline context.
+    Only inline (object) contexts and null are accepted, and "@import" is refused wherever it is.
+    """
+    from msckg.loader.jsonnodes import json_path
+
+    stack = [(doc, [])]
+    while stack:
+        item, path = stack.pop()
+        if len(path) > max_depth:
+            raise UnsafeInput(f"JSON-LD nested more than {max_depth} levels deep at {json_path(path)}")
         if isinstance(item, dict):
-            ctx = item.get("@context")
-            for c in ctx if isinstance(ctx, list) else [ctx]:
-                if isinstance(c, str):
-                    raise UnsafeInput(f"JSON-LD remote context '{c}' is refused: use an inline context")
-            stack.extend(item.values())
+            if "@import" in item:
+                raise UnsafeInput(f"JSON-LD \"@import\" at {json_path(path + ['@import'])} is refused: it fetches a remote context; write the context inline")
+            if "@context" in item:
+                for c, cpath in _contexts(item["@context"], path + ["@context"]):
+                    if isinstance(c, str):
+                        raise UnsafeInput(f"JSON-LD remote context '{c}' at {json_path(cpath)} is refused: use an inline context")
+                    if c is not None and not isinstance(c, dict):
+                        raise UnsafeInput(f"JSON-LD context at {json_path(cpath)} must be an object or null, got {type(c).__name__}")
+            stack.extend((v, path + [k]) for k, v in item.items())
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((v, path + [i]) for i, v in enumerate(item))

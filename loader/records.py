@@ -15,7 +15,7 @@ from rdflib.namespace import XSD
 from . import __version__
 from .errors import Problem, SourceError
 from .schema import GRAPH, ID, MSCKG, PROV, FieldSpec, Schema
-from .yamlnodes import Mapping, Node, Scalar, Sequence, read_yaml
+from .yamlnodes import LIMITS, Mapping, Node, Scalar, Sequence, read_yaml
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 INTEGER = re.compile(r"^[+-]?(0|[1-9][0-9]*)$")
@@ -97,10 +97,31 @@ def _entity_nodes(tree: Node, file: str, problems: list[Problem]) -> list[Mappin
         else:
             for e in ents.items:
                 if isinstance(e, Mapping):
+                    if _record_too_large(e, file, problems):
+                        continue
                     out.append(e)
                 else:
                     problems.append(Problem(file, e.line, e.column, "entities", "each entity must be a mapping with key and a"))
     return out
+
+
+def _entry_count(tree: Node) -> int:
+    """How many records a file holds: its document (if any) and every entry of its entities list."""
+    if not isinstance(tree, Mapping):
+        return 1
+    ents = tree.get("entities")
+    return (tree.get("document") is not None) + (len(ents.items) if isinstance(ents, Sequence) else 0)
+
+
+def _record_too_large(m: Mapping, file: str, problems: list[Problem]) -> bool:
+    """True (and a problem) when one entity holds more values than LIMITS.record_values."""
+    n = sum(len(v.items) if isinstance(v, Sequence) else 1 for _, v in m.items)
+    if n <= LIMITS.record_values:
+        return False
+    key = m.get("key")
+    problems.append(Problem(file, m.line, m.column, "", f"an entity with {n:,} values; the limit is {LIMITS.record_values:,} (split it into several entities)",
+                            key.text if isinstance(key, Scalar) else ""))
+    return True
 
 
 def _key_and_types(m: Mapping, file: str, schema: Schema, problems: list[Problem]) -> tuple[str | None, set[URIRef]]:
@@ -200,6 +221,8 @@ class _Converter:
                 return self.problem(v, spec.name, f"'{text}' is not a real date", record)
             dtype = XSD.date if m.group(5) else XSD.gYearMonth if m.group(3) else XSD.gYear
             return Literal(text, datatype=dtype)
+        if v.ambiguous() and not v.text:
+            return self.problem(v, spec.name, "no value given (an empty value is null in YAML): quote it as '' if the text is empty, or remove the field", record)
         if v.ambiguous():
             return self.problem(v, spec.name, f"unquoted '{text}' would be read as a boolean, null or number by YAML 1.1 readers; quote it if it is text", record)
         return Literal(text)
@@ -300,7 +323,8 @@ def record_to_graph(path: Path, schema: Schema, index: dict[str, KeyInfo], tree:
         graph.add((giri, PROV.wasDerivedFrom, document))
     if load_time:
         graph.add((giri, PROV.generatedAtTime, Literal(load_time, datatype=XSD.dateTime)))
-    return LoadedRecord(display, giri, graph, document, len(nodes), ok, len(nodes) - ok, conv.problems)
+    entries = _entry_count(tree)  # every entry counts in the ledger, also those refused before conversion
+    return LoadedRecord(display, giri, graph, document, entries, ok, entries - ok, conv.problems)
 
 
 def load_records(paths: list[Path], schema: Schema, root: Path | None = None,

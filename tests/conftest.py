@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .egress_canary import egress_canary  # noqa: F401  (session-wide: no request may leave the machine)
+
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
 SHARED = ROOT.parent / "shared"

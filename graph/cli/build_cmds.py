@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from msckg.graph import paths
 
@@ -26,7 +27,7 @@ def check(files: List[Path] = typer.Argument(None, help="Record files to check (
     files = files or paths.record_files()
     recs = load_records([f.resolve() for f in files], build_schema(paths.ONTOLOGY), paths.ROOT)
     for r in recs:
-        info(f"{r.path}: {r.records_in} in, {r.entities_out} entities out, {r.rejected} rejected, {len(r.graph)} triples")
+        info(f"{escape(r.path)}: {r.records_in} in, {r.entities_out} entities out, {r.rejected} rejected, {len(r.graph)} triples")
     out.print(f"[green]ok[/green]: {len(recs)} file(s), {sum(r.entities_out for r in recs)} entities")
 
 
@@ -66,12 +67,12 @@ def build(
         for c in ("records in", "entities out", "rejected", "triples"):
             t.add_column(c, justify="right")
         for r in res.assembled.reports:
-            t.add_row(r.path, str(r.records_in), str(r.entities_out), str(r.rejected), str(len(r.graph)))
+            t.add_row(escape(r.path), str(r.records_in), str(r.entities_out), str(r.rejected), str(len(r.graph)))
         err.print(t)
         acknowledged = [v for v in res.report.violations if v.acknowledged]
         warnings = [v for v in res.report.violations if not v.acknowledged and v.severity != "Violation"]
         err.print(f"validation: ok ({len(acknowledged)} known source problem(s) flagged by curators, {len(warnings)} warning(s); 'msckg validate' shows them)")
-    out.print(f"[green]built[/green] {res.triples} triples in {res.graphs} graphs into {res.store} in {res.seconds:.1f}s (hash {res.canonical_hash[:16]})")
+    out.print(f"[green]built[/green] {res.triples} triples in {res.graphs} graphs into {escape(str(res.store))} in {res.seconds:.1f}s (hash {res.canonical_hash[:16]})")
 
 
 def push_remote(ctgov, data):
@@ -80,7 +81,7 @@ def push_remote(ctgov, data):
     store = open_store()
     assembled = assemble(data, extra_sources=list(ctgov))
     store.replace_graphs(assembled.graphs)
-    out.print(f"[green]pushed[/green] {assembled.triple_count()} triples in {len(assembled.graphs)} graphs to {STATE['endpoint']}")
+    out.print(f"[green]pushed[/green] {assembled.triple_count()} triples in {len(assembled.graphs)} graphs to {escape(STATE['endpoint'])}")
 
 
 @guarded
@@ -126,7 +127,7 @@ def export(
         data = store.dump(format=formats[fmt])
     if output:
         output.write_bytes(data)
-        info(f"wrote {output}")
+        info(f"wrote {escape(str(output))}")
     else:
         sys.stdout.buffer.write(data)
 

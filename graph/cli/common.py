@@ -8,6 +8,7 @@ from typing import List
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from msckg.loader.errors import SourceError
 
@@ -20,9 +21,9 @@ FORMAT_HELP = "Output format: table, csv, tsv or json."
 
 
 def fail(message: str, hint: str = "", code: int = 1):
-    err.print(f"[bold red]error:[/bold red] {message}")
+    err.print(f"[bold red]error:[/bold red] {escape(message)}")  # messages quote the data: never markup
     if hint:
-        err.print(f"[dim]hint: {hint}[/dim]")
+        err.print(f"[dim]hint: {escape(hint)}[/dim]")
     raise typer.Exit(code)
 
 
@@ -50,7 +51,7 @@ def guarded(fn):
             if STATE["verbose"]:
                 raise
             for p in exc.problems[:50]:
-                err.print(f"[red]{p}[/red]")
+                err.print(f"[red]{escape(str(p))}[/red]")
             more = len(exc.problems) - 50
             fail(f"{len(exc.problems)} problem(s) in the sources" + (f" ({more} more not shown)" if more > 0 else ""),
                  "fix the files named above; 'msckg check FILE...' re-checks them without building")
@@ -107,9 +108,9 @@ def print_report(report, fmt: str) -> None:
         items = list(items)
         sev = items[0].severity
         colour = "red" if sev == "Violation" else "yellow"
-        out.print(f"[bold {colour}]{rule}[/bold {colour}] ({sev}, {len(items)}): {items[0].message}")
+        out.print(f"[bold {colour}]{escape(rule)}[/bold {colour}] ({escape(sev)}, {len(items)}): {escape(items[0].message)}")
         for v in items:
-            ack = f"  [dim](known source problem: {v.acknowledged})[/dim]" if v.acknowledged else ""
-            out.print(f"  {v.focus}  {v.path}  {v.value}{ack}")
+            ack = f"  [dim](known source problem: {escape(v.acknowledged)})[/dim]" if v.acknowledged else ""
+            out.print(f"  {escape(v.focus)}  {escape(v.path)}  {escape(v.value)}{ack}")
     status = "[green]ok[/green]" if report.ok else f"[red]{len(report.failing)} violation(s)[/red]"
     out.print(f"validation: {status}; {len(report.violations)} finding(s) in all")

@@ -177,7 +177,7 @@ def link_cmd(
         else:
             tasks = linker.tasks(scope)
             if not tasks:
-                out.print(f"nothing to link in scope '{scope}': "
+                out.print(escape(f"nothing to link in scope '{scope}': ")
                           + ("every condition, cell product and adverse-event count has its external term (try --scope terms)"
                              if scope == "data" else "every msckg term has an external match"))
                 return
@@ -212,8 +212,8 @@ def link_cmd(
         shown = [c for c in cands if c.confidence >= min_confidence]
         who = escape(subject if task is None else f"{subject}\n{_short(task.iri)}")
         if not shown:
-            tbl.add_row(who, task.slot if task else "text", "-", "", "no candidate", "", "", "")
+            tbl.add_row(who, escape(task.slot) if task else "text", "-", "", "no candidate", "", "", "")
         for i, c in enumerate(shown, 1):
-            tbl.add_row(who if i == 1 else "", (task.slot if task else "text") if i == 1 else "",
-                        str(i), escape(c.curie), escape(c.label), f"{c.confidence:.2f}", c.predicate, escape("; ".join(c.evidence)))
+            tbl.add_row(who if i == 1 else "", escape(task.slot if task else "text") if i == 1 else "",
+                        str(i), escape(c.curie), escape(c.label), f"{c.confidence:.2f}", escape(c.predicate), escape("; ".join(c.evidence)))
     out.print(tbl)

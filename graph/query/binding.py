@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
@@ -29,8 +30,10 @@ def bind_with_values(query: str, bindings: dict[str, Node]) -> str:
 
 
 def _iri(value: str) -> str:
-    if re.search(r'[\x00-\x20<>"{}|\\^`]', value):
-        raise BindingError(f"refusing an IRI with characters not allowed in IRIs: {value!r}")
+    try:  # Oxigraph's IRI parser (RFC 3987): the same check every SPARQL parser downstream makes
+        ox.NamedNode(value)
+    except ValueError as exc:
+        raise BindingError(f"refusing an IRI that is not a valid absolute IRI ({exc}): {value!r}") from None
     return f"<{value}>"
 
 
@@ -40,7 +43,7 @@ def _serialise(term: Node) -> str:
     if isinstance(term, Literal):
         text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
         if term.language:
-            if not re.fullmatch(r"[a-zA-Z]+(-[a-zA-Z0-9]+)*", term.language):
+            if not re.fullmatch(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", term.language):  # BCP 47: subtags of 1-8
                 raise BindingError(f"refusing a malformed language tag {term.language!r}")
             return f'"{text}"@{term.language}'
         if term.datatype:

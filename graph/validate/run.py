@@ -72,8 +72,9 @@ def shacl_violations(data: Graph, shapes: Graph | None = None) -> list[Violation
         m = RULE_IN_MESSAGE.match(msg)
         rule = m.group(1) if m else str(source).rsplit("/", 1)[-1]
         sev = str(results.value(r, SH.resultSeverity)).rsplit("#", 1)[-1]
-        out.append(Violation(rule, sev, str(results.value(r, SH.focusNode)), str(results.value(r, SH.resultPath) or ""),
-                             str(results.value(r, SH.value) or ""), msg))
+        path, value = results.value(r, SH.resultPath), results.value(r, SH.value)  # (a false or 0 literal is falsy)
+        out.append(Violation(rule, sev, str(results.value(r, SH.focusNode)), "" if path is None else str(path),
+                             "" if value is None else str(value), msg))
     return out
 
 
