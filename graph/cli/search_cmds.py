@@ -9,11 +9,9 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
-from msckg.graph.paths import ROOT
+from msckg.graph.search import JUDGEMENTS
 
 from .common import STATE, fail, guarded, info, out
-
-JUDGEMENTS = ROOT / "tests" / "search_judgements.yaml"
 
 
 def _index_folder() -> Path:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 SEARCH_FOLDER = "search"
+# judged curator queries for `msckg search-eval` (package data: an installed msckg carries them)
+JUDGEMENTS = Path(__file__).resolve().parent / "search_judgements.yaml"
 
 
 def live_folder(store_folder: Path) -> Path:
