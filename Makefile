@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # be careful with folders in your working directory"); it is not about this project, so it is muted.
 PIP_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings
+.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings context
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -62,6 +62,9 @@ sssom: $(STAMP)  ## regenerate ontology/mappings.sssom.tsv from the ontology's a
 
 sssom-check: $(STAMP)  ## fail if ontology/mappings.sssom.tsv is out of date
 	$(BIN)/python -m msckg.graph.ontology.sssom --check
+
+context: $(STAMP)  ## regenerate ontology/context.jsonld (the JSON-LD context) from the ontology and prefixes
+	$(BIN)/python -m msckg.graph.ontology.context
 
 docs: $(STAMP)  ## HTML reference of the ontology -> docs/ontology/index.html (git-ignored)
 	$(BIN)/python -m msckg.graph.ontology.docs
