@@ -28,6 +28,15 @@ def bind_with_values(query: str, bindings: dict[str, Node]) -> str:
     return query[: m.end()] + block + query[m.end():]
 
 
+def bind_rows(query: str, name: str, terms: list[Node]) -> str:
+    """Bind one variable to many values: a VALUES block with one row per term, serialised like above."""
+    m = _WHERE.search(query)
+    if not m:
+        raise BindingError("cannot bind parameters: the query has no 'WHERE {'")
+    block = f"\n  VALUES ?{name} {{ {' '.join(_serialise(t) for t in terms)} }}\n"
+    return query[: m.end()] + block + query[m.end():]
+
+
 def _iri(value: str) -> str:
     if re.search(r'[\x00-\x20<>"{}|\\^`]', value):
         raise BindingError(f"refusing an IRI with characters not allowed in IRIs: {value!r}")
