@@ -106,7 +106,7 @@ def render(found: list[Finding], fmt: str = "table") -> str:
     counts = {lv: sum(f.level == lv for f in found) for lv in LEVELS}
     t = Table(title=f"ontology QC: {counts['ERROR']} error(s), {counts['WARN']} warning(s), {counts['INFO']} info")
     for c in ("level", "rule", "subject", "property", "value"):
-        t.add_column(c, overflow="fold")
+        t.add_column(c, overflow="fold", no_wrap=c in ("level", "rule"))
     for f in found:
         t.add_row(f.level, f.rule, f.entity, f.property, f.value)
     console.print(t if found else "ontology QC: no findings")
