@@ -9,6 +9,7 @@ Oxigraph's own serialiser keeps store order and escapes `/` in local names, henc
 from __future__ import annotations
 
 import re
+from itertools import groupby
 from typing import Iterable, Iterator
 
 import pyoxigraph as ox
@@ -75,25 +76,13 @@ class _Terms:
 
 
 def _statements(quads: list[ox.Quad], terms: _Terms, indent: str) -> Iterator[str]:
-    """Subject blocks: `s p o1, o2 ; p2 o3 .`, one predicate per line."""
-    i = 0
-    while i < len(quads):
-        subject = quads[i].subject
-        j = i
-        while j < len(quads) and quads[j].subject == subject:
-            j += 1
+    """Subject blocks: `s p o1 , o2 ;` one predicate per line, `.` at the end (quads sorted by subject)."""
+    for subject, same_subject in groupby(quads, key=lambda q: q.subject):
         lines = []
-        k = i
-        while k < j:
-            pred = quads[k].predicate
-            objs = []
-            while k < j and quads[k].predicate == pred:
-                objs.append(terms.term(quads[k].object))
-                k += 1
+        for pred, same_pred in groupby(same_subject, key=lambda q: q.predicate):
             p = "a" if pred.value == _RDF_TYPE else terms.iri(pred.value)
-            lines.append(f"{p} {' , '.join(objs)}")
+            lines.append(f"{p} {' , '.join(terms.term(q.object) for q in same_pred)}")
         yield f"{indent}{terms.term(subject)}\n" + " ;\n".join(f"{indent}    {ln}" for ln in lines) + " .\n"
-        i = j
 
 
 def _header(prefixes: dict[str, str]) -> str:
@@ -113,18 +102,12 @@ def trig(quads: list[ox.Quad], prefixes: dict[str, str] | None = None) -> bytes:
     prefixes = dict(read_prefixes().prefix_map) if prefixes is None else prefixes
     terms = _Terms(prefixes)
     parts = [_header(prefixes)]
-    i = 0
-    while i < len(quads):
-        graph = quads[i].graph_name
-        j = i
-        while j < len(quads) and quads[j].graph_name == graph:
-            j += 1
-        block = quads[i:j]
+    for graph, same_graph in groupby(quads, key=lambda q: q.graph_name):
+        block = list(same_graph)
         if isinstance(graph, ox.DefaultGraph):
             parts.append("\n".join(_statements(block, terms, "")) + "\n")
         else:
             parts.append(f"{terms.term(graph)} {{\n" + "\n".join(_statements(block, terms, "    ")) + "}\n\n")
-        i = j
     return "".join(parts).rstrip("\n").encode("utf-8") + b"\n"
 
 
