@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from msckg.graph import paths
 
@@ -134,7 +135,7 @@ def export(
         data = writers[fmt](quads)
     if output:
         output.write_bytes(data)
-        info(f"wrote {len(quads)} statements to {output}")
+        info(f"wrote {len(quads)} statements to {escape(str(output))}")
     else:
         sys.stdout.buffer.write(data)
 
