@@ -7,10 +7,10 @@ STAMP  := $(VENV)/.installed
 # be careful with folders in your working directory"); it is not about this project, so it is muted.
 PIP_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings fuzz
+.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings fuzz context sssom-py release ontology-report
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,20 @@ java:  ## make sure Java (for HermiT) is present; install it with apt-get when w
 	  else echo "Java not found: install a JRE (e.g. 'sudo apt-get install default-jre-headless'); the reasoning tests need it" >&2; exit 1; fi; }
 	@java -version 2>&1 | head -1
 
-test: $(STAMP) java  ## set up what the tests need and run them
+# sssom-py validates every SSSOM file the project writes (tests/test_sssom_files.py). It lives in a venv of
+# its own: its ~100 dependencies stay out of the project's environment (docs/decisions/0011, 0050).
+SSSOM_VENV  := .venv-sssom
+SSSOM_STAMP := $(SSSOM_VENV)/.installed
+SSSOM_PY    ?= sssom>=0.4.21,<0.5
+
+$(SSSOM_STAMP):
+	@test -d $(SSSOM_VENV) || $(PYTHON) -m venv $(SSSOM_VENV)
+	$(SSSOM_VENV)/bin/pip install -q '$(SSSOM_PY)'
+	@touch $(SSSOM_STAMP)
+
+sssom-py: $(SSSOM_STAMP)  ## the sssom-py validator in its own venv (.venv-sssom), for the tests
+
+test: $(STAMP) java $(SSSOM_STAMP)  ## set up what the tests need and run them
 	$(BIN)/pytest -q
 
 bench: $(STAMP)  ## speed benchmarks, each beside a baseline measured in the same run
@@ -51,7 +64,7 @@ fuzz: $(STAMP)  ## hypothesis at 10,000 examples per property + atheris 10,000 r
 	$(BIN)/python fuzz/run.py
 
 clean:  ## remove the environment and the store
-	rm -rf $(VENV) store
+	rm -rf $(VENV) $(SSSOM_VENV) store release
 
 # ---- ontology: reasoning, SSSOM, HTML reference ----
 
@@ -66,6 +79,15 @@ sssom: $(STAMP)  ## regenerate ontology/mappings.sssom.tsv from the ontology's a
 
 sssom-check: $(STAMP)  ## fail if ontology/mappings.sssom.tsv is out of date
 	$(BIN)/python -m msckg.graph.ontology.sssom --check
+
+context: $(STAMP)  ## regenerate ontology/context.jsonld (the JSON-LD context) from the ontology and prefixes
+	$(BIN)/python -m msckg.graph.ontology.context
+
+release: $(STAMP)  ## ontology release files into ./release (git-ignored): msckg.owl, -base.owl, .json, shapes, SSSOM
+	$(BIN)/python -m msckg.graph.ontology.release release
+
+ontology-report: $(STAMP)  ## ROBOT-style QC table of the ontology (queries/ontology-qc); exit 1 on any ERROR row
+	$(BIN)/python -m msckg.graph.ontology.report
 
 docs: $(STAMP)  ## HTML reference of the ontology -> docs/ontology/index.html (git-ignored)
 	$(BIN)/python -m msckg.graph.ontology.docs

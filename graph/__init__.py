@@ -6,5 +6,7 @@
 - query/     saved queries, parameter binding, output formats and plots
 - search/    the search and link index written by every build
 - ontology/  HermiT reasoning, HTML reference, SSSOM export
+- export/    stable Turtle, TriG, N-Quads and JSON-LD exports of the built dataset
 - cli/       the `msckg` command line over the functions above
+- api/       the Python API over the same functions (`msckg.open(store=...)`)
 """

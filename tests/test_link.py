@@ -298,9 +298,32 @@ def test_cli_link_free_text(built):
     r = run_cli(built, "link", "severe aplastic anaemia")
     assert r.exit_code == 0, r.output
     assert "MONDO:0015909" in r.output and "qualifier" in r.output
-    r = run_cli(built, "link", "severe aplastic anaemia", "--format", "json", "--limit", "2")
+    r = run_cli(built, "link", "severe aplastic anaemia", "--format", "json", "--limit", "2", "--min-confidence", "0")
     data = json.loads(r.output[r.output.index("["):])
     assert data[0]["candidates"][0]["object_id"] == "MONDO:0015909" and len(data[0]["candidates"]) == 2
+    # by default the candidates below the confidence floor are hidden (docs/decisions/0049)
+    from msckg.graph.search import CONFIDENCE_FLOOR
+
+    r = run_cli(built, "link", "severe aplastic anaemia", "--format", "json", "--limit", "2")
+    shown = json.loads(r.output[r.output.index("["):])[0]["candidates"]
+    assert shown and all(c["confidence"] >= CONFIDENCE_FLOOR for c in shown)
+    assert len(shown) < len(data[0]["candidates"]) or min(c["confidence"] for c in data[0]["candidates"]) >= CONFIDENCE_FLOOR
+
+
+def test_confidence_floor_keeps_most_right_and_drops_most_wrong(held_out):
+    """The floor measured in docs/decisions/0049, re-measured on the hold-out."""
+    from msckg.graph.search import CONFIDENCE_FLOOR
+
+    linker, gold = held_out
+    tasks = {(t.iri, t.slot): t for t in linker.tasks("all")}
+    right, wrong = [], []
+    for subject, slot, targets, _ in gold:
+        task = tasks.get((subject, slot))
+        for c in (linker.link_task(task, limit=3) if task else []):
+            (right if c.iri in targets else wrong).append(c.confidence >= CONFIDENCE_FLOOR)
+    assert len(right) > 400 and len(wrong) > 100
+    assert sum(right) / len(right) >= 0.88, "the floor hides too many right proposals"
+    assert 1 - sum(wrong) / len(wrong) >= 0.85, "the floor lets too many wrong proposals through"
 
 
 def test_cli_link_without_text_on_a_fully_linked_graph(built):

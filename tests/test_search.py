@@ -14,11 +14,11 @@ from msckg.graph.search import live_folder
 from msckg.graph.search.rank import SearchError, Searcher, evaluate, load_judgements
 
 ROOT = Path(__file__).resolve().parent.parent
-JUDGEMENTS = ROOT / "tests" / "search_judgements.yaml"
+JUDGEMENTS = ROOT / "graph" / "search" / "search_judgements.yaml"
 ID = "https://w3id.org/msckg/id/"
 M = "https://w3id.org/msckg/"
 
-# Levels reached on the seed graph (lexical mode, tests/search_judgements.yaml, 63 queries) when
+# Levels reached on the seed graph (lexical mode, graph/search/search_judgements.yaml, 63 queries) when
 # this test was written; the test fails if search quality drops below them.
 LEXICAL_RECALL_AT_10 = 0.985
 LEXICAL_MRR = 0.992

@@ -77,7 +77,8 @@ def test_provenance_per_named_graph(seed):
     _, store, _ = seed
     q = """PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX msckg: <https://w3id.org/msckg/>
     SELECT ?g ?doc ?sha ?when WHERE { GRAPH ?g { ?g a prov:Entity ; prov:wasDerivedFrom ?doc ; msckg:recordSha256 ?sha ;
-      msckg:loaderVersion ?v ; prov:generatedAtTime ?when } }"""
+      msckg:loaderVersion ?v }
+      GRAPH <https://w3id.org/msckg/graph/build> { ?g prov:generatedAtTime ?when } }"""
     rows = list(store.query(q))
     assert len(rows) == 5
     assert all(len(r["sha"].value) == 64 for r in rows)

@@ -15,7 +15,7 @@ from msckg.loader.records import LoadedRecord
 from msckg.loader.schema import GRAPH, PROV, ontology_files
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
-_VOLATILE = {str(PROV.generatedAtTime)}
+_VOLATILE = {str(PROV.generatedAtTime), str(PROV.endedAtTime)}  # the build record (graph/build/provenance.py)
 
 
 @dataclass

@@ -64,21 +64,22 @@ def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[P
              load_time: str | None = None) -> Assembled:
     """Load the ontology and every source file into named graphs (raises SourceError on bad input)."""
     from msckg.graph.build.mappings import MAPPINGS_FOLDER, MAPPINGS_GRAPH, mapping_graph
+    from msckg.graph.build.provenance import BUILD_GRAPH, build_record, now
     from msckg.graph.build.sources import load_extra_sources
 
-    load_time = load_time or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     out = Assembled()
     out.graphs[ONTOLOGY_GRAPH] = ontology_graph(ontology, ROOT)  # strict parse first: errors with line and column
     schema = build_schema(ontology)
-    for rec in load_records(record_files(data), schema, ROOT, load_time):
+    for rec in load_records(record_files(data), schema, Path(data).resolve().parent):  # paths shown as data/...
         out.graphs[rec.graph_iri] = rec.graph
         out.reports.append(rec)
-    for rec in load_extra_sources(extra_sources or [], load_time):
+    for rec in load_extra_sources(extra_sources or []):
         out.graphs[rec.graph_iri] = rec.graph
         out.reports.append(rec)
     mappings = mapping_graph(ontology / MAPPINGS_FOLDER)  # reviewed `msckg link` candidates
     if len(mappings):
         out.graphs[MAPPINGS_GRAPH] = mappings
+    out.graphs[BUILD_GRAPH] = build_record(list(out.graphs), load_time or now())  # the load time lives here only
     return out
 
 

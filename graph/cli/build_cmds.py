@@ -103,31 +103,39 @@ def validate_cmd(fmt: str = typer.Option("table", "--format", help="Report forma
 
 @guarded
 def export(
-    fmt: str = typer.Option("trig", "--format", help="trig or nq (named graphs kept), ttl (all graphs merged)."),
+    fmt: str = typer.Option("trig", "--format", help="trig or nq (named graphs kept), ttl (all graphs merged), jsonld (named graphs kept, the project's context inline)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    graph: Optional[str] = typer.Option(None, "--graph", help="Only this named graph (its IRI; 'msckg stats' lists them)."),
+    data_only: bool = typer.Option(False, "--data-only", help="Leave the ontology graph out."),
+    provenance: bool = typer.Option(False, "--build-record", help="Also the build record (load times; it differs on every build)."),
 ):
-    """Export the whole dataset.
+    """Export the dataset: sorted, declared prefixes, canonical blank-node labels, so that two builds of
+    the same sources give byte-identical files (the load time is in the build record, left out by default).
 
-    Example: msckg export --format trig -o msckg.trig
+    Example: msckg export --format trig -o msckg.trig   |   msckg export --format ttl --graph https://w3id.org/msckg/graph/pub/chen-2024-sttt
     """
-    import pyoxigraph as ox
-
-    from msckg.loader.schema import read_prefixes
-
+    from msckg.graph.build.dataset import ONTOLOGY_GRAPH
+    from msckg.graph.build.provenance import BUILD_GRAPH
+    from msckg.graph.export import rdf
     from msckg.graph.store.embedded import EmbeddedStore
 
-    formats = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS, "ttl": ox.RdfFormat.TURTLE}
-    if fmt not in formats:
-        fail(f"unknown export format '{fmt}'", "use trig, nq or ttl")
+    writers = {"trig": rdf.trig, "nq": rdf.nquads, "ttl": rdf.turtle, "jsonld": None}
+    if fmt not in writers:
+        fail(f"unknown export format '{fmt}'", "use trig, nq, ttl or jsonld")
     store = EmbeddedStore(STATE["store"]).oxigraph
-    if fmt == "ttl":  # Turtle has no named graphs: every graph merged into one
-        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)}, key=str)
-        data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=read_prefixes().prefix_map)
+    if graph is not None and not any(g.value == graph for g in store.named_graphs()):
+        fail(f"no named graph <{graph}> in {STATE['store']}", "'msckg stats' lists the named graphs")
+    leave_out = ([str(ONTOLOGY_GRAPH)] if data_only else []) + ([] if provenance else [str(BUILD_GRAPH)])
+    quads = rdf.store_quads(store, graph, leave_out)
+    if fmt == "jsonld":
+        from msckg.graph.export.jsonld import jsonld
+
+        data = jsonld(quads)
     else:
-        data = store.dump(format=formats[fmt])
+        data = writers[fmt](quads)
     if output:
         output.write_bytes(data)
-        info(f"wrote {escape(str(output))}")
+        info(f"wrote {len(quads)} statements to {escape(str(output))}")
     else:
         sys.stdout.buffer.write(data)
 

@@ -9,11 +9,9 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
-from msckg.graph.paths import ROOT
+from msckg.graph.search import CONFIDENCE_FLOOR, JUDGEMENTS
 
 from .common import STATE, fail, guarded, info, out
-
-JUDGEMENTS = ROOT / "tests" / "search_judgements.yaml"
 
 
 def _index_folder() -> Path:
@@ -147,7 +145,7 @@ def link_cmd(
     scope: str = typer.Option("data", "--scope", help="Without TEXT: data (conditions, cell products, adverse-event counts lacking their term), terms (msckg classes and values without skos:exactMatch/closeMatch) or all."),
     vocab: List[str] = typer.Option([], "--vocab", help="Only these vocabularies: MONDO, CL, UBERON, declared, or a declared prefix such as OAE, HP, NCIT (repeatable)."),
     limit: int = typer.Option(3, "--limit", "-n", help="Candidates per subject (1-50)."),
-    min_confidence: float = typer.Option(0.0, "--min-confidence", help="Leave out candidates below this confidence (0-1)."),
+    min_confidence: float = typer.Option(CONFIDENCE_FLOOR, "--min-confidence", help=f"Leave out candidates below this confidence (0-1; default {CONFIDENCE_FLOOR}, measured on the seed hold-out: docs/decisions/0049; 0 shows all)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write the candidates as an SSSOM TSV for review (fill reviewer_id on accepted rows, then put the file in ontology/mappings/)."),
     fmt: str = typer.Option("table", "--format", help="Output format: table or json."),
 ):
@@ -184,18 +182,23 @@ def link_cmd(
             subjects = [(t, t.label, linker.link_task(t, limit=limit, vocab=list(vocab) or None)) for t in tasks]
     except SearchError as exc:
         fail(str(exc))
+    hidden = 0
     for task, subject, cands in subjects:
         for c in cands:
             if c.confidence >= min_confidence:
                 rows.append((task, subject, c))
+            else:
+                hidden += 1
     if fmt != "json":
         info(f"[dim]{escape(linker.mode_note)}[/dim]")
+        if hidden:
+            info(f"[dim]{hidden} candidate(s) below confidence {min_confidence:.2f} hidden (--min-confidence 0 shows them)[/dim]")
     if output:
         from msckg.loader.schema import read_prefixes
 
         from msckg.graph.search.link import sssom_tsv
 
-        tsv = sssom_tsv(rows, dict(read_prefixes().prefix_map), f"https://w3id.org/msckg/mappings/{output.name}")
+        tsv = sssom_tsv(rows, dict(read_prefixes().prefix_map), f"https://w3id.org/msckg/mappings/{output.name}", min_confidence)
         output.write_text(tsv, encoding="utf-8")
         info(escape(f"wrote {len(rows)} candidate mapping(s) to {output}: review them (fill reviewer_id on the rows you accept), then move the file to ontology/mappings/"))
     if fmt == "json":

@@ -17,11 +17,11 @@ from pathlib import Path
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from msckg.graph.paths import ROOT
+from msckg.graph.paths import CHECKOUT
 
 NS = "https://w3id.org/msckg/"
 ONTOLOGY_IRI = URIRef(NS + "ontology")
-DEFAULT_OUT = ROOT / "docs" / "ontology" / "index.html"
+DEFAULT_OUT = (CHECKOUT or Path.cwd()) / "docs" / "ontology" / "index.html"  # never inside an installed package
 MATCHES = ((SKOS.exactMatch, "exact match"), (SKOS.closeMatch, "close match"), (SKOS.broadMatch, "broad match"),
            (SKOS.narrowMatch, "narrow match"), (SKOS.relatedMatch, "related match"))
 PROPERTY_KINDS = ((OWL.ObjectProperty, "object property"), (OWL.DatatypeProperty, "datatype property"),

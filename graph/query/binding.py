@@ -29,6 +29,15 @@ def bind_with_values(query: str, bindings: dict[str, Node]) -> str:
     return query[: m.end()] + block + query[m.end():]
 
 
+def bind_rows(query: str, name: str, terms: list[Node]) -> str:
+    """Bind one variable to many values: a VALUES block with one row per term, serialised like above."""
+    m = _WHERE.search(query)
+    if not m:
+        raise BindingError("cannot bind parameters: the query has no 'WHERE {'")
+    block = f"\n  VALUES ?{name} {{ {' '.join(_serialise(t) for t in terms)} }}\n"
+    return query[: m.end()] + block + query[m.end():]
+
+
 def _iri(value: str) -> str:
     try:  # Oxigraph's IRI parser (RFC 3987): the same check every SPARQL parser downstream makes
         ox.NamedNode(value)
