@@ -14,7 +14,7 @@ help:  ## list the targets
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip 'setuptools>=77' wheel  # setuptools/wheel: tests/test_install.py builds the wheel offline
 	$(PIP_QUIET) $(BIN)/pip install -q -e '.[test]'
 	@touch $(STAMP)
 

@@ -1,9 +1,12 @@
 """The wheel installs and works outside the clone: build, ask, validate, export and the Python API from a fresh venv.
 
-Builds the wheel from this checkout, installs it with its dependencies into a new virtual
-environment in a temporary folder (pip's cache makes the second run quick), copies data/ next to
-it and runs the commands a new user would, from that folder, with nothing of the checkout on the
-path. Marked `install` (about a minute with a warm pip cache); `make test` runs it.
+Builds the wheel from this checkout, installs it into a new virtual environment in a temporary
+folder, copies data/ next to it and runs the commands a new user would, from that folder, with
+nothing of the checkout on the path. The test session has no network (tests/egress_canary.py), so
+the wheel is built without build isolation (`make` puts setuptools and wheel in .venv) and its
+dependencies are not downloaded: the fresh venv sees the test environment's installed packages
+through a .pth file (which does not activate the editable msckg there), and the test checks that
+every dependency the wheel declares is among them. Marked `install`; `make test` runs it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -31,7 +35,7 @@ def _run(cmd: list[str], cwd: Path, env: dict, timeout: int = 600) -> subprocess
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)], out, env)
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-index", "--no-build-isolation", "-w", str(out), str(ROOT)], out, env)
     (whl,) = out.glob("msckg-*.whl")
     return whl
 
@@ -45,7 +49,18 @@ def installed(wheel, tmp_path_factory):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MSCKG_STORE", "VIRTUAL_ENV")}
     env["COLUMNS"] = "100"
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], base, env)
+    py = str(venv / "bin" / "python")
+    fresh_site = _run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], base, env).stdout.strip()
+    dev_site = sysconfig.get_paths()["purelib"]
+    Path(fresh_site, "msckg-test-dependencies.pth").write_text(dev_site + "\n", encoding="utf-8")
+    _run([py, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], base, env)
+    # every dependency the wheel declares (outside extras) is installed where the fresh venv sees it
+    check = ("import importlib.metadata as m, re\n"
+             "reqs = [r for r in m.requires('msckg') or [] if 'extra ==' not in r]\n"
+             "names = [re.split(r'[<>=!~ ;\\[]', r, maxsplit=1)[0] for r in reqs]\n"
+             "for n in names: m.version(n)  # PackageNotFoundError when a dependency is missing\n"
+             "print(len(names))\n")
+    assert int(_run([py, "-c", check], base, env).stdout.strip()) >= 10
     work = base / "work"
     shutil.copytree(ROOT / "data", work / "copied-data")
     return venv / "bin", work, env
