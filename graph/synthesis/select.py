@@ -170,14 +170,25 @@ def arm_count(rows: list[InputRow], spec: AnalysisSpec, above: dict[str, set[str
     return ArmCount(arm, first.group_label, role, total, reps[0].denominator, every, how), note, ""
 
 
+def _row_notes(rows: list[InputRow], spec: AnalysisSpec) -> list[str]:
+    """What a reader must know about the counts an arm contributes."""
+    notes = []
+    if spec.kind == "adverse-event" and not spec.serious and any(r.serious is False for r in rows):
+        notes.append("counts of events marked not serious (as in a registry's 'other adverse events' table)")
+    if spec.kind == "adverse-event" and any(r.grade_min is None for r in rows):
+        notes.append("grade not stated: counted as any grade")
+    return notes
+
+
 def combine_arms(arms: list[ArmCount]) -> tuple[ArmCount, str]:
-    """One count from several arms of one role: an arm that totals the others, else the arms added up
-    (Cochrane Handbook 23.3.4: combine groups to make a single pair-wise comparison)."""
+    """One count from several arms of one role: the arms added up (Cochrane Handbook 23.3.4: combine groups to
+    make a single pair-wise comparison), unless one arm has at least as many at risk as two or more others
+    together, which makes it their total (a whole-trial arm beside its dose cohorts): then that arm alone."""
     if len(arms) == 1:
         return arms[0], ""
     arms = sorted(arms, key=lambda a: (-a.denominator, a.arm))
     biggest, rest = arms[0], arms[1:]
-    if biggest.denominator >= sum(a.denominator for a in rest):
+    if len(rest) >= 2 and biggest.denominator >= sum(a.denominator for a in rest):
         return biggest, f"{biggest.label} counts all of its {len(rest) + 1} arms; the {len(rest)} others are parts of it"
     combined = ArmCount(
         "; ".join(a.arm for a in arms), " + ".join(a.label for a in arms), arms[0].role,
@@ -236,8 +247,9 @@ def screen(rows: list[InputRow], spec: AnalysisSpec, above: dict[str, set[str]])
             arms.append(ac)
             if ac.note:
                 notes.append(f"{ac.label}: {ac.note}")
-            if note and note not in notes:
-                notes.append(note)
+            for n in [note] + _row_notes(ac.rows, spec):
+                if n and n not in notes:
+                    notes.append(n)
         if failed:
             continue
         exp = [a for a in arms if a.role == "experimental"]
