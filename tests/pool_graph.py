@@ -47,7 +47,13 @@ def trial_quads(tid: str, arms: list[tuple[str, int, int]], *, kind: str = "adve
     if control_type:
         q(trial, M + "controlType", f"<{M}{control_type}>")
     q(pub, rdf_type, f"<{M}JournalArticle>")
+    q(pub, label, _lit(f"Report of test trial {tid}"))
     q(pub, M + "reports", f"<{trial}>")
+    reg = f"{trial}/registration/ctgov"
+    q(trial, M + "registration", f"<{reg}>")
+    q(reg, rdf_type, f"<{M}ClinicalTrialsGovRegistration>")
+    q(reg, label, _lit(tid))
+    q(reg, M + "registryId", _lit(tid))
     pop = f"{trial}/population/p"
     if population_type:
         q(pop, rdf_type, f"<{M}AnalysisPopulation>")

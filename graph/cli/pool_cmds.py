@@ -81,7 +81,7 @@ def pool(
             grade=grade, serious=serious, population=population, timepoint=timepoint, measure=measure,
             zero_cell=zero_cell, combine=combine, randomised_only=randomised_only, prediction=prediction,
             name=name, methods=tuple(dict.fromkeys(methods)))
-        result = run_analysis(open_store(), spec)
+        result = run_analysis(open_store(), spec, loo=loo or loo_plot is not None)
     except SpecError as exc:
         fail(str(exc))
     if fmt == "json":

@@ -56,19 +56,18 @@ def primary_method(spec: AnalysisSpec) -> str:
     return next((m for m in ("reml", "dl", "pm") if m in spec.methods), "fixed")
 
 
-def _synthesise(effects: list[Effect], spec: AnalysisSpec) -> Synthesis:
+def _synthesise(effects: list[Effect], spec: AnalysisSpec, loo: bool) -> Synthesis:
     if not effects:
         return Synthesis([], {}, [], primary_method(spec))
     y, v = [e.y for e in effects], [e.v for e in effects]
     methods = spec.methods if len(effects) > 1 else ("fixed",)
     pooled = {m: pool(y, v, m, spec.prediction) for m in methods}
     primary = primary_method(spec) if len(effects) > 1 else "fixed"
-    loo = leave_one_out(y, v, primary, spec.prediction)
-    return Synthesis(effects, pooled, loo, primary)
+    return Synthesis(effects, pooled, leave_one_out(y, v, primary, spec.prediction) if loo else [], primary)
 
 
-def run_analysis(store: Store, spec: AnalysisSpec) -> Result:
-    """Run one analysis on a store (embedded, remote or in-memory Oxigraph)."""
+def run_analysis(store: Store, spec: AnalysisSpec, loo: bool = False) -> Result:
+    """Run one analysis on a store (embedded, remote or in-memory Oxigraph); `loo` adds leave-one-out (k poolings)."""
     rows = gather(store, spec)
     above = class_tree(store, spec.target) if spec.kind == "adverse-event" else {}
     selection = screen(rows, spec, above)
@@ -83,5 +82,5 @@ def run_analysis(store: Store, spec: AnalysisSpec) -> Result:
         if e.corrected:
             lines.append(Line(e.study.trial, e.study.label, "warning",
                               f"zero cell: {spec.zero_cell} added to every cell of this trial (--zero-cell)"))
-    return Result(spec, rows, selection, _synthesise(effects, spec), _synthesise(single, spec), lines,
+    return Result(spec, rows, selection, _synthesise(effects, spec, loo), _synthesise(single, spec, loo), lines,
                   label_of(store, spec.target))

@@ -108,8 +108,16 @@ def _heterogeneity(syn: Synthesis) -> str:
     if p is None or p.k < 2:
         return "One trial: nothing pooled"
     pq = "p < 0.001" if p.p_q < 0.001 else f"p = {p.p_q:.3f}"
-    return (f"Heterogeneity ({METHOD_SHORT[syn.primary].split(', ')[-1]}): τ² = {p.tau2:.3f}; I² = {p.i2:.0f}%; "
+    text = (f"Heterogeneity ({METHOD_SHORT[syn.primary].split(', ')[-1]}): τ² = {p.tau2:.3f}; I² = {p.i2:.0f}%; "
             f"Q = {p.q:.2f} (df = {p.df}), {pq}")
+    return text + ("; no prediction interval with 2 trials" if p.k == 2 and syn.primary != "fixed" else "")
+
+
+def _footnote(result: Result) -> str:
+    """What the reader of the plot must know about the counts (bounds, zero cells)."""
+    how = {"max": "several event terms in one arm: the largest single term (a lower bound on subjects with any)",
+           "sum": "several event terms in one arm: their sum (an upper bound, as if no subject had two)"}
+    return how.get(result.spec.combine, "")
 
 
 def forest_plot(result: Result, path: Path) -> list[Path]:
@@ -136,9 +144,9 @@ def _section(fig, grid, b, result, syn, unc, rows) -> None:
     top = len(rows) + 1.5
     for ax in (left, right):
         ax.set_xlim(0, 1)
-        ax.set_ylim(-2.2, top)
+        ax.set_ylim(-2.4, top)
         ax.axis("off")
-    mid.set_ylim(-2.2, top)
+    mid.set_ylim(-2.4, top)
     header_y = len(rows) + 0.6
     heading = "UNCONTROLLED (single arm): not a comparison" if unc else "Trial"
     left.text(0, header_y, heading, fontsize=FONT, fontweight="bold", color=DIAMOND if unc else "black", va="center")
@@ -201,6 +209,8 @@ def _section(fig, grid, b, result, syn, unc, rows) -> None:
         _log_ticks(mid)
     left.text(0, -1.6, _heterogeneity(syn), fontsize=FONT, va="center", zorder=5)
     left.set_zorder(mid.get_zorder() + 1)
+    if _footnote(result):
+        left.text(0, -2.1, _footnote(result), fontsize=FONT - 1, va="center", color=GREY, zorder=5)
     if any(r["label"].endswith(" *") for r in rows):
         right.text(0.02, -1.6, f"* zero-cell correction ({result.spec.zero_cell})", fontsize=FONT - 1, va="center", color=GREY)
 

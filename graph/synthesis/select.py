@@ -111,6 +111,8 @@ def _row_problem(row: InputRow, spec: AnalysisSpec, per_population: bool = False
 def _most_general(rows: list[InputRow], above: dict[str, set[str]]) -> list[InputRow]:
     """Drop the rows whose event class lies below the class of another row of the same arm."""
     classes = {r.event_class for r in rows}
+    if len(classes) == 1:
+        return rows
     keep = []
     for r in rows:
         broader = above.get(r.event_class, set()) & classes
@@ -121,18 +123,26 @@ def _most_general(rows: list[InputRow], above: dict[str, set[str]]) -> list[Inpu
     return keep
 
 
+_NONE: frozenset = frozenset()
+
+
 def _canonical(cls: str, above: dict[str, set[str]]) -> str:
     """One name for a class and its exact matches (the smallest IRI among the classes equivalent to it)."""
-    same = {b for b in above.get(cls, set()) if cls in above.get(b, set())}
-    return min(same | {cls})
+    broader = above.get(cls)
+    if not broader:
+        return cls
+    same = [b for b in broader if cls in above.get(b, _NONE)]
+    return min(same + [cls])
 
 
 def _describe(rows: list[InputRow]) -> str:
     return "; ".join(f"{r.term or r.event_label or short(r.event_class)} {r.count}/{r.denominator}" for r in rows)
 
 
-def arm_count(rows: list[InputRow], spec: AnalysisSpec, above: dict[str, set[str]]) -> tuple[ArmCount | None, str, str]:
-    """(the arm's count, a note, '') or (None, '', why the arm cannot give one count)."""
+def arm_count(rows: list[InputRow], spec: AnalysisSpec, above: dict[str, set[str]],
+              canon: dict[str, str] | None = None) -> tuple[ArmCount | None, str, str]:
+    """(the arm's count, a note, '') or (None, '', why the arm cannot give one count); `canon` caches _canonical."""
+    canon = {} if canon is None else canon
     stated = [r for r in rows if r.population_type == spec.population_type]
     rows = stated or rows
     note = "" if stated else f"no population stated: arm counts taken as the {spec.population_type} population"
@@ -140,7 +150,12 @@ def arm_count(rows: list[InputRow], spec: AnalysisSpec, above: dict[str, set[str
         rows = _most_general(rows, above)
     by_class: dict[str, list[InputRow]] = defaultdict(list)
     for r in rows:
-        by_class[_canonical(r.event_class, above) if spec.kind == "adverse-event" else r.event_class].append(r)
+        key = r.event_class
+        if spec.kind == "adverse-event":
+            if key not in canon:
+                canon[key] = _canonical(key, above)
+            key = canon[key]
+        by_class[key].append(r)
     per_class: list[list[InputRow]] = []
     for cls, rs in sorted(by_class.items()):
         values = {(r.count, r.denominator) for r in rs}
@@ -212,6 +227,7 @@ def screen(rows: list[InputRow], spec: AnalysisSpec, above: dict[str, set[str]])
     for r in rows:
         by_trial[r.trial or "(no trial)"].append(r)
     controlled, uncontrolled = [], []
+    canon: dict[str, str] = {}
     for trial, trows in sorted(by_trial.items()):
         label = trial_name(trial)
         first = trows[0]
@@ -239,7 +255,7 @@ def screen(rows: list[InputRow], spec: AnalysisSpec, above: dict[str, set[str]])
         notes: list[str] = []
         failed = False
         for arm, arows in sorted(by_arm.items()):
-            ac, note, why = arm_count(arows, spec, above)
+            ac, note, why = arm_count(arows, spec, above, canon)
             if ac is None:
                 leave(f"{arows[0].group_label}: {why}")
                 failed = True
