@@ -36,7 +36,7 @@ def _iri(text: str, option: str) -> str:
 def pool(
     event_class: Optional[str] = typer.Option(None, "--class", help="Adverse-event class (CURIE or IRI): every event at or below it, e.g. msckg:AE_Haemorrhage."),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Response outcome kind instead of an event class, e.g. msckg:OverallResponse."),
-    grade: str = typer.Option("any", "--grade", help="Grade band the counts must have: any, 1-2, 3-4, 3-5, 1..5 (adverse events)."),
+    grade: str = typer.Option("any", "--grade", help="Grade band the counts must have: any, 1-2, 3-4, 3-5, or one grade 1 to 5 (adverse events)."),
     serious: bool = typer.Option(False, "--serious", help="Only counts of serious events (adverse events)."),
     population: str = typer.Option("", "--population", help="itt, pp, safety, all-enrolled or subgroup (default: safety for adverse events, itt for responses)."),
     timepoint: str = typer.Option("", "--timepoint", help="Time point the results must share, as printed (e.g. 'day 28'); required when there are several."),

@@ -31,8 +31,10 @@ def _log_ticks(ax) -> None:
 
     lo, hi = ax.get_xlim()
     decades = [10.0 ** e for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)]
-    steps = (1, 2, 5) if hi / lo > 20 else (1, 1.5, 2, 3, 5, 7)
-    ticks = [d * m for d in decades for m in steps if lo <= d * m <= hi]
+    span = math.log10(hi / lo)
+    steps = (1,) if span > 2.5 else (1, 2, 5) if span > 1.2 else (1, 1.5, 2, 3, 5, 7)
+    ticks = sorted({d * m for d in decades for m in steps if lo <= d * m <= hi}
+                   | ({0.5, 2.0} & {t for t in (0.5, 2.0) if lo <= t <= hi} if span > 2.5 else set()))
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
@@ -130,8 +132,8 @@ def forest_plot(result: Result, path: Path) -> list[Path]:
     n = sum(len(b[2]) + 4 for b in blocks)
     height = 1.4 + 0.42 * n
     fig = Figure(figsize=(13, height))
-    heights = [len(b[2]) + 4 for b in blocks]
-    grid = fig.add_gridspec(len(blocks), 3, width_ratios=[4.6, 5.0, 3.2], height_ratios=heights, wspace=0.02,
+    heights = [len(b[2]) + (5 if b[1] else 4) for b in blocks]
+    grid = fig.add_gridspec(len(blocks), 3, width_ratios=[4.6, 5.0, 3.6], height_ratios=heights, wspace=0.02,
                             hspace=0.35, top=1 - 0.7 / height, bottom=0.9 / height)
     fig.text(0.125, 1 - 0.3 / height, title(result), fontsize=FONT + 3, fontweight="bold", ha="left", va="top")
     for b, (syn, unc, rows) in enumerate(blocks):
@@ -141,19 +143,21 @@ def forest_plot(result: Result, path: Path) -> list[Path]:
 
 def _section(fig, grid, b, result, syn, unc, rows) -> None:
     left, mid, right = (fig.add_subplot(grid[b, i]) for i in range(3))
-    top = len(rows) + 1.5
+    top = len(rows) + (2.3 if unc else 1.5)
     for ax in (left, right):
         ax.set_xlim(0, 1)
         ax.set_ylim(-2.4, top)
         ax.axis("off")
     mid.set_ylim(-2.4, top)
     header_y = len(rows) + 0.6
-    heading = "UNCONTROLLED (single arm): not a comparison" if unc else "Trial"
-    left.text(0, header_y, heading, fontsize=FONT, fontweight="bold", color=DIAMOND if unc else "black", va="center")
+    if unc:
+        left.text(0, header_y + 0.85, "UNCONTROLLED: single-arm proportions, not a comparison", fontsize=FONT + 1,
+                  fontweight="bold", color=DIAMOND, va="center")
+    left.text(0, header_y, "Trial", fontsize=FONT, fontweight="bold", va="center")
     left.text(0.66, header_y, "Events/N" if unc else "Exp. n/N", fontsize=FONT, fontweight="bold", ha="right", va="center")
     if not unc:
         left.text(0.98, header_y, "Ctl. n/N", fontsize=FONT, fontweight="bold", ha="right", va="center")
-    measure = "Proportion" if unc else ABBREVIATION[result.spec.measure]
+    measure = "Prop." if unc else ABBREVIATION[result.spec.measure]
     right.text(0.02, header_y, f"{measure} [95% CI]", fontsize=FONT, fontweight="bold", va="center")
     right.text(0.98, header_y, "Weight", fontsize=FONT, fontweight="bold", ha="right", va="center")
     xlabel, log, ref = _axis(result, unc)

@@ -26,7 +26,8 @@ def title(result: Result) -> str:
         what = f"{name} ({'any grade' if s.grade == 'any' else 'grade ' + s.grade}{', serious only' if s.serious else ''})"
     else:
         what = name + (f" at {s.timepoint}" if s.timepoint else "")
-    return f"{what}, {POPULATION_NAMES[s.population_type]}: {MEASURES[s.measure]}"
+    measure = MEASURES[s.measure] if result.comparison.effects or not result.uncontrolled.effects else "proportion (uncontrolled)"
+    return f"{what}, {POPULATION_NAMES[s.population_type]}: {measure}"
 
 
 def effect_text(result: Result, y: float, lo: float, hi: float) -> str:
