@@ -80,6 +80,16 @@ def pool_nquads(n_trials: int, seed: int = 16) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cpu_timed(fn, repeat: int = 3) -> float:
+    """Median CPU seconds of this process (Oxigraph evaluates in it): what a shared machine's load inflates least."""
+    runs = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        runs.append(time.process_time() - t0)
+    return sorted(runs)[len(runs) // 2]
+
+
 def main(n: int = 10_000) -> None:
     t0 = time.perf_counter()
     store = ox.Store()
@@ -94,9 +104,13 @@ def main(n: int = 10_000) -> None:
     result = run_analysis(wrapped, spec)
     ours = timed(lambda: run_analysis(wrapped, spec))
     base = timed(lambda: run_saved(wrapped, saved, {"class": "msckg:AE_Haemorrhage"}))
+    ours_cpu = cpu_timed(lambda: run_analysis(wrapped, spec))
+    base_cpu = cpu_timed(lambda: run_saved(wrapped, saved, {"class": "msckg:AE_Haemorrhage"}))
     reml = result.comparison.pooled["reml"]
     print(f"{'pooled analysis, every haemorrhage (' + str(result.comparison.k) + ' trials pooled)':<60} "
           f"msckg {ours:8.3f} s   baseline {base:8.3f} s   ratio {base / ours:6.1f}x   (target: msckg <= 2 s)")
+    print(f"{'  the same, CPU seconds of this process (load inflates less)':<60} "
+          f"msckg {ours_cpu:8.3f} s   baseline {base_cpu:8.3f} s   ratio {base_cpu / ours_cpu:6.1f}x")
     print(f"{'':<60} saved query 'adverse-events' alone returned {baseline_rows} rows; "
           f"REML RR {2.718281828459045 ** reml.estimate:.3f}, tau² {reml.tau2:.4f}")
 

@@ -21,7 +21,7 @@ INTERNAL = QUERIES / "internal"
 M = "https://w3id.org/msckg/"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class InputRow:
     """One count read from the graph: the node, its trial, arm and population, and where it is printed."""
 

@@ -110,6 +110,8 @@ def _row_problem(row: InputRow, spec: AnalysisSpec, per_population: bool = False
 
 def _most_general(rows: list[InputRow], above: dict[str, set[str]]) -> list[InputRow]:
     """Drop the rows whose event class lies below the class of another row of the same arm."""
+    if len(rows) == 1:
+        return rows
     classes = {r.event_class for r in rows}
     if len(classes) == 1:
         return rows
