@@ -171,3 +171,36 @@ def test_a_broken_analysis_file_fails_the_build_and_keeps_the_store(built, tmp_p
 def test_help_has_an_example():
     res = runner.invoke(app, ["pool", "--help"])
     assert res.exit_code == 0 and "Example" in res.output and "--zero-cell" in res.output
+
+
+def test_validation_checks_derived_evidence():
+    """The shapes hold pooled estimates to their rules: a broken one (I² 150, no inputs) is a violation."""
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import XSD
+
+    from msckg.graph.build.dataset import ontology_graph
+    from msckg.graph.paths import ONTOLOGY
+    from msckg.graph.synthesis.analysis import run_analysis
+    from msckg.graph.synthesis.derived import result_graph
+    from msckg.graph.synthesis.spec import AnalysisSpec
+    from msckg.graph.validate.run import validate
+
+    from .pool_graph import M, two_arm_store
+
+    result = run_analysis(two_arm_store(KNOWN), AnalysisSpec("adverse-event", M + "AE_Infection"))
+    good = result_graph(result, "2026-01-01T00:00:00+00:00")
+
+    def violations(g):
+        store = ox.Store()
+        store.load(g.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES)
+        union = ontology_graph(ONTOLOGY)
+        union += g
+        return {v.rule for v in validate(store, union).failing}
+
+    assert not {r for r in violations(good) if r.startswith("R-POOLED") or r == "R-CI-BRACKETS"}
+    reml = next(s for s in good.subjects() if str(s).endswith("/comparison/reml"))
+    good.set((reml, URIRef(M + "iSquared"), Literal("150", datatype=XSD.decimal)))
+    good.remove((reml, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), None))
+    good.set((reml, URIRef(M + "ciLower"), Literal("5", datatype=XSD.decimal)))
+    assert {"R-POOLED-I2", "R-POOLED-INPUTS", "R-CI-BRACKETS"} <= violations(good)
