@@ -201,3 +201,16 @@ def test_identifier_is_deterministic_and_readable():
     assert a.identifier() == b.identifier() and a.identifier().startswith("ae_infection-3-4-rr-")
     assert ae(grade="3-4", combine="max").identifier() != a.identifier()
     assert ae(name="infections-g34").identifier().startswith("infections-g34-")
+
+
+def test_text_from_the_data_is_printed_as_text_not_markup():
+    from rich.console import Console
+
+    from msckg.graph.synthesis.report import print_result
+
+    quads = trial_quads("NCT00000001", [("experimental", 3, 20), ("control", 5, 20)], term="[bold red]bleed[/bold red]",
+                        grade_band="Grade3to4")
+    quads += trial_quads("NCT00000002", [("experimental", 4, 20), ("control", 6, 20)])
+    console = Console(record=True, width=100)
+    print_result(run_analysis(store_of(quads), ae()), console)
+    assert "[bold red]bleed[/bold red]: grade 3-4" in console.export_text()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from msckg.graph import paths
 
@@ -97,7 +98,7 @@ def pool(
             written = (forest_plot if kind == "forest" else draw_loo)(result, target)
         except ValueError as exc:
             fail(str(exc))
-        info(f"{kind} plot written to {', '.join(str(w) for w in written)}")
+        info(f"{kind} plot written to {escape(', '.join(str(w) for w in written))}")
     if write:
         _write(spec, result, data, sources)
 
@@ -109,7 +110,7 @@ def _write(spec, result, data: Path, sources: list[Path]) -> None:
     if STATE["endpoint"]:
         fail("--write rebuilds the embedded store; it is not available with --endpoint")
     path = save_spec(spec, data)
-    info(f"analysis saved as {path}; rebuilding so the result goes in as derived evidence")
+    info(f"analysis saved as {escape(str(path))}; rebuilding so the result goes in as derived evidence")
     try:
         res = build(STATE["store"], data=data, extra_sources=list(sources))
     except BuildFailed as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .analysis import Result, Synthesis
@@ -42,7 +43,8 @@ def inputs_table(result: Result) -> Table:
     for syn in (result.comparison, result.uncontrolled):
         for e in syn.effects:
             for r in e.study.rows:
-                t.add_row(e.study.label, r.group_label, f"{r.count}/{r.denominator}", short(r.source), r.locator)
+                t.add_row(*(escape(x) for x in (e.study.label, r.group_label, f"{r.count}/{r.denominator}",
+                                                 short(r.source), r.locator)))
     return t
 
 
@@ -70,7 +72,7 @@ def effects_table(result: Result, syn: Synthesis, uncontrolled: bool) -> Table:
         else:
             cells = [f"{e.study.experimental.count}/{e.study.experimental.denominator}",
                      f"{e.study.control.count}/{e.study.control.denominator}", effect_text(result, e.y, lo, hi)]
-        t.add_row(e.study.label, *cells, f"{weights[i]:.1f}%" if weights else "")
+        t.add_row(escape(e.study.label), *cells, f"{weights[i]:.1f}%" if weights else "")
     return t
 
 
@@ -105,13 +107,13 @@ def loo_table(result: Result, syn: Synthesis, uncontrolled: bool = False) -> Tab
             est = f"{expit(p.estimate):.3f} [{expit(p.ci_low):.3f}, {expit(p.ci_high):.3f}]"
         else:
             est = effect_text(result, p.estimate, p.ci_low, p.ci_high)
-        t.add_row(e.study.label, est, f"{p.tau2:.4f}", f"{p.i2:.1f}%")
+        t.add_row(escape(e.study.label), est, f"{p.tau2:.4f}", f"{p.i2:.1f}%")
     return t
 
 
 def print_result(result: Result, console: Console, loo: bool = False) -> None:
     """The analysis as tables: inputs, per-trial effects, pooled estimates, leave-one-out, and every line."""
-    console.print(f"[bold]Pooled analysis:[/bold] {title(result)}")
+    console.print(f"[bold]Pooled analysis:[/bold] {escape(title(result))}")
     s = result.spec
     console.print(f"[dim]zero-cell rule: {s.zero_cell} added to every cell of a trial with a zero cell "
                   f"(--zero-cell); double-zero trials left out of ratios; several event terms per arm: "
@@ -132,7 +134,7 @@ def print_result(result: Result, console: Console, loo: bool = False) -> None:
     for line in result.lines:
         colour = "red" if line.kind == "left out" else "yellow"
         who = line.label
-        console.print(f"[{colour}]{line.kind}[/{colour}] {who}: {line.reason}")
+        console.print(f"[{colour}]{line.kind}[/{colour}] {escape(who)}: {escape(line.reason)}")
 
 
 def result_json(result: Result) -> dict:
