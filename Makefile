@@ -58,6 +58,7 @@ test: $(STAMP) java $(SSSOM_STAMP)  ## set up what the tests need and run them
 bench: $(STAMP)  ## speed benchmarks, each beside a baseline measured in the same run
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/pool.py
 
 fuzz: $(STAMP)  ## hypothesis at 10,000 examples per property + atheris 10,000 runs per entry point -> fuzz/last-run.md
 	$(PIP_QUIET) $(BIN)/pip install -q -e '.[test,fuzz]'

@@ -93,6 +93,19 @@ def memory_store(assembled: Assembled) -> tuple[ox.Store, Graph]:
     return store, union
 
 
+def add_derived(assembled: Assembled, mem: ox.Store, union: Graph, data: Path, now: str) -> None:
+    """Re-derive every saved pooled analysis from the loaded sources and add its named graph (graph.synthesis)."""
+    from msckg.graph.synthesis.derived import analysis_files, derive_analyses
+    from msckg.graph.synthesis.gather import InMemory
+
+    if not analysis_files(data):
+        return
+    for iri, g in derive_analyses(InMemory(mem), data, now, ROOT).items():
+        assembled.graphs[iri] = g
+        mem.load(g.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(iri)))
+        union += g
+
+
 def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
           progress: Callable[[str], None] = lambda s: None) -> BuildResult:
     """Build the graph into `store_folder`; the live store changes only if every step succeeds."""
@@ -106,6 +119,7 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
         progress("validating")
         _checkpoint("validate")
         mem, union = memory_store(assembled)
+        add_derived(assembled, mem, union, data, now)  # saved pooled analyses (data/analyses/), re-derived
         report = validate(mem, union)
         if not report.ok:
             raise BuildFailed(f"validation failed: {len(report.failing)} violation(s); the live store was not changed", report)

@@ -9,7 +9,7 @@ import typer
 
 from msckg.graph import paths
 
-from . import build_cmds, ontology_cmds, query_cmds, search_cmds
+from . import build_cmds, ontology_cmds, pool_cmds, query_cmds, search_cmds
 from .common import STATE
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ for _name, _fn in (
     ("query", query_cmds.query), ("ask", query_cmds.ask), ("queries", query_cmds.list_queries),
     ("export", build_cmds.export), ("stats", build_cmds.stats), ("reason", ontology_cmds.reason),
     ("search", search_cmds.search_cmd), ("search-eval", search_cmds.search_eval_cmd), ("link", search_cmds.link_cmd),
+    ("pool", pool_cmds.pool),
 ):
     app.command(_name)(_fn)
 
