@@ -77,6 +77,11 @@ def new_graph(identifier: URIRef) -> Graph | TripleSink:
     return TripleSink(identifier) if _FAST.get() else Graph(identifier=identifier)
 
 
+def fast_mode() -> bool:
+    """True inside `fast_graphs()`."""
+    return _FAST.get()
+
+
 @contextmanager
 def fast_graphs():
     """Make the loaders write into TripleSinks for the duration (the build's fast path)."""
@@ -97,5 +102,28 @@ def _term(t, cache: dict) -> str:
 
 def ntriples(graph, cache: dict | None = None) -> list[str]:
     """Each triple of a Graph or TripleSink as rdflib's N-Triples serialiser writes it (no newline)."""
+    if isinstance(graph, NTriplesGraph):
+        return graph.lines
     cache = {} if cache is None else cache
     return [f"{_term(s, cache)} {_term(p, cache)} {_term(o, cache)} ." for s, p, o in graph]
+
+
+class NTriplesGraph:
+    """A graph already written as N-Triples lines (what a worker process hands back): lines and size, no terms."""
+
+    __slots__ = ("identifier", "lines", "blank")
+
+    def __init__(self, identifier: URIRef, lines: list[str], blank: bool = False):
+        self.identifier, self.lines, self.blank = identifier, lines, blank
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self):
+        """The triples as rdflib terms (parsed back: slow, for callers outside the build's fast path)."""
+        g = Graph()
+        g.parse(data="\n".join(self.lines), format="nt")
+        return iter(g)
+
+    def has_blank_nodes(self) -> bool:
+        return self.blank

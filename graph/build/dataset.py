@@ -13,7 +13,7 @@ from rdflib.compare import to_canonical_graph
 from msckg.loader.errors import Problem, SourceError
 from msckg.loader.records import LoadedRecord
 from msckg.loader.schema import GRAPH, PROV, ontology_files
-from msckg.loader.sink import TripleSink, ntriples
+from msckg.loader.sink import NTriplesGraph, TripleSink, ntriples
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 _VOLATILE = {str(PROV.generatedAtTime)}
@@ -32,7 +32,7 @@ class Serialised:
 class Assembled:
     """The graphs of one build (rdflib Graphs or loader TripleSinks) and what each source contributed."""
 
-    graphs: dict[URIRef, Graph | TripleSink] = field(default_factory=dict)
+    graphs: dict[URIRef, Graph | TripleSink | NTriplesGraph] = field(default_factory=dict)
     reports: list[LoadedRecord] = field(default_factory=list)
     _serialised: Serialised | None = field(default=None, repr=False)
 
@@ -77,7 +77,7 @@ def ontology_graph(directory: Path, root: Path | None = None) -> Graph:
 
 
 def _has_blank_nodes(g) -> bool:
-    if isinstance(g, TripleSink):
+    if isinstance(g, (TripleSink, NTriplesGraph)):
         return g.has_blank_nodes()
     return any(isinstance(x, BNode) for t in g for x in t)
 
