@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # be careful with folders in your working directory"); it is not about this project, so it is muted.
 PIP_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings
+.PHONY: run test build bench bench-100k docs java clean help reason reason-data sssom sssom-check test-ontology embeddings
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,9 +42,13 @@ java:  ## make sure Java (for HermiT) is present; install it with apt-get when w
 test: $(STAMP) java  ## set up what the tests need and run them
 	$(BIN)/pytest -q
 
-bench: $(STAMP)  ## speed benchmarks, each beside a baseline measured in the same run
-	$(BIN)/python benchmarks/run.py
+BENCH_SIZES ?= 1000 10000
+bench: $(STAMP)  ## the real pipeline at BENCH_SIZES trials (default "1000 10000"), each figure beside a baseline; JSON in .bench/
+	BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python benchmarks/search.py
+
+bench-100k: $(STAMP)  ## the pipeline at 100,000 trials (no rdflib/pyshacl baselines: they cannot finish)
+	$(BIN)/python -m benchmarks.pipeline 100000 --no-baselines --out .bench/results-100k.json
 
 clean:  ## remove the environment and the store
 	rm -rf $(VENV) store

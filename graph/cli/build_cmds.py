@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import List, Optional
 
@@ -12,6 +13,9 @@ import typer
 from msckg.graph import paths
 
 from .common import FORMAT_HELP, STATE, emit, err, fail, guarded, info, open_store, out, print_report
+
+
+SOURCE_ROWS = 40  # above this many sources, the build's table shows one row per folder
 
 
 @guarded
@@ -32,13 +36,16 @@ def check(files: List[Path] = typer.Argument(None, help="Record files to check (
 
 @guarded
 def build(
-    ctgov: List[Path] = typer.Option([], "--source", "--ctgov", help="Also load a ClinicalTrials.gov API v2 JSON record or an RDF file (.ttl .nt .jsonld .rdf; repeatable)."),
+    ctgov: List[Path] = typer.Option([], "--source", "--ctgov", help="Also load a ClinicalTrials.gov API v2 JSON record or an RDF file (.ttl .nt .jsonld .rdf), or every such file in a folder (repeatable)."),
     fmt: str = typer.Option("table", "--format", help="Report format: table or json."),
     data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records (entities/ and records/)."),
 ):
     """Load every source, validate, and write the store (the live store changes only on success).
 
-    Example: msckg build   |   msckg --store /tmp/kg build --ctgov NCT04431453.json
+    Registry records load in one worker process per core (MSCKG_WORKERS sets how many); -v shows
+    the time, CPU and memory of each step.
+
+    Example: msckg build   |   msckg --store /tmp/kg build --source NCT04431453.json   |   msckg build --source registry/
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -56,6 +63,7 @@ def build(
             fail(str(exc), "see the violations above; 'msckg validate' lists them by rule")
     if fmt == "json":
         print(json.dumps({"store": str(res.store), "triples": res.triples, "graphs": res.graphs, "canonical_hash": res.canonical_hash,
+                          "seconds": res.seconds, "phases": [asdict(p) for p in res.phases],
                           "sources": [{"file": r.path, "records_in": r.records_in, "entities_out": r.entities_out, "rejected": r.rejected} for r in res.assembled.reports]}, indent=2))
         return
     if not STATE["quiet"]:
@@ -65,11 +73,21 @@ def build(
         t.add_column("file", overflow="fold", min_width=30)
         for c in ("records in", "entities out", "rejected", "triples"):
             t.add_column(c, justify="right")
-        for r in res.assembled.reports:
-            t.add_row(r.path, str(r.records_in), str(r.entities_out), str(r.rejected), str(len(r.graph)))
+        rows = [(r.path, r.records_in, r.entities_out, r.rejected, len(r.graph)) for r in res.assembled.reports]
+        if len(rows) > SOURCE_ROWS and not STATE["verbose"]:  # thousands of sources: one row per folder and kind
+            groups: dict[str, list] = {}
+            for row in rows:
+                groups.setdefault(f"{Path(row[0]).parent}/*{Path(row[0]).suffix}", []).append(row)
+            rows = [(f"{k} ({len(v)} files)", *(sum(x[i] for x in v) for i in range(1, 5))) for k, v in sorted(groups.items())]
+            t.title = "sources (-v lists every file)"
+        for row in rows:
+            t.add_row(*map(str, row))
         err.print(t)
         acknowledged = [v for v in res.report.violations if v.acknowledged]
         warnings = [v for v in res.report.violations if not v.acknowledged and v.severity != "Violation"]
+        if STATE["verbose"]:
+            for p in res.phases:
+                err.print(f"  {p.name:<40} {p.wall:8.2f} s wall {p.cpu:8.2f} s CPU  peak {p.peak_rss_mb:8.0f} MiB")
         err.print(f"validation: ok ({len(acknowledged)} known source problem(s) flagged by curators, {len(warnings)} warning(s); 'msckg validate' shows them)")
     out.print(f"[green]built[/green] {res.triples} triples in {res.graphs} graphs into {res.store} in {res.seconds:.1f}s (hash {res.canonical_hash[:16]})")
 
