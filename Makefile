@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # be careful with folders in your working directory"); it is not about this project, so it is muted.
 PIP_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: run test build bench bench-100k docs java clean help reason reason-data sssom sssom-check test-ontology embeddings
+.PHONY: run test build bench bench-100k docs java virtuoso clean help reason reason-data sssom sssom-check test-ontology embeddings
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,7 +39,14 @@ java:  ## make sure Java (for HermiT) is present; install it with apt-get when w
 	  else echo "Java not found: install a JRE (e.g. 'sudo apt-get install default-jre-headless'); the reasoning tests need it" >&2; exit 1; fi; }
 	@java -version 2>&1 | head -1
 
-test: $(STAMP) java  ## set up what the tests need and run them
+virtuoso:  ## make sure Virtuoso 7 (a second real SPARQL server for the compliance suite) is present; apt-get when we can
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Virtuoso not found: installing virtuoso-opensource-7-bin (the server binary; no system service is started)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null; \
+	  else echo "Virtuoso not found: the compliance tests against it will skip (sudo apt-get install virtuoso-opensource-7-bin)" >&2; fi; }
+
+test: $(STAMP) java virtuoso  ## set up what the tests need and run them
 	$(BIN)/pytest -q
 
 BENCH_SIZES ?= 1000 10000
