@@ -155,3 +155,31 @@ def test_unreachable_endpoint_is_a_clear_error():
     store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2)
     with pytest.raises(StoreError, match="remote endpoint .* failed"):
         store.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+
+
+def test_endpoint_build_validates_before_pushing_and_validate_export_read_it(tmp_path, mini_data):
+    """--endpoint: a build with a violation pushes nothing; validate and export read the remote store."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from msckg.graph.cli import app
+
+    server = OxigraphServer(tmp_path / "server")
+    try:
+        url = server.query_url
+        runner = CliRunner()
+        ok = runner.invoke(app, ["--endpoint", url, "build", "--data", str(mini_data)])
+        assert ok.exit_code == 0, ok.output
+        before = RemoteStore(url).graphs()
+        p = mini_data / "records" / "example-2025.yaml"
+        p.write_text(p.read_text().replace("    count: 12", "    count: 21"))  # 21 of 20
+        bad = runner.invoke(app, ["--endpoint", url, "build", "--data", str(mini_data)])
+        assert bad.exit_code == 1 and "nothing was pushed" in bad.output and "R-COUNT-DENOMINATOR" in bad.output
+        assert RemoteStore(url).graphs() == before
+        v = runner.invoke(app, ["--endpoint", url, "--store", str(tmp_path / "no-local-store"), "validate", "--format", "json"])
+        assert v.exit_code == 0 and json.loads(v.output)["ok"] is True
+        e = runner.invoke(app, ["--endpoint", url, "--store", str(tmp_path / "no-local-store"), "export", "--format", "nq"])
+        assert e.exit_code == 0 and "https://w3id.org/msckg/graph/pub/example-2025" in e.output
+    finally:
+        server.stop()

@@ -52,7 +52,7 @@ def build(
     from msckg.graph.build.run import BuildFailed, build as run_build
 
     if STATE["endpoint"]:
-        return push_remote(ctgov, data)
+        return push_remote(ctgov, data, fmt)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, disable=STATE["quiet"], transient=True) as prog:
         task = prog.add_task("building", total=None)
         try:
@@ -92,13 +92,37 @@ def build(
     out.print(f"[green]built[/green] {res.triples} triples in {res.graphs} graphs into {res.store} in {res.seconds:.1f}s (hash {res.canonical_hash[:16]})")
 
 
-def push_remote(ctgov, data):
+def push_remote(ctgov, data, fmt: str = "table"):
+    """Load, validate, then replace the remote store's dataset graphs: nothing is pushed if validation fails."""
+    import pyoxigraph as ox
+
+    from msckg.loader.sink import fast_graphs
+
     from msckg.graph.build.run import assemble
+    from msckg.graph.validate.run import validate
 
     store = open_store()
-    assembled = assemble(data, extra_sources=list(ctgov))
-    store.replace_graphs(assembled.graphs)
-    out.print(f"[green]pushed[/green] {assembled.triple_count()} triples in {len(assembled.graphs)} graphs to {STATE['endpoint']}")
+    with fast_graphs():
+        assembled = assemble(data, extra_sources=list(ctgov))
+    mem = ox.Store()
+    mem.bulk_load(assembled.nquads(), format=ox.RdfFormat.N_QUADS)
+    report = validate(mem)
+    if not report.ok:
+        print_report(report, fmt)
+        fail(f"validation failed: {len(report.failing)} violation(s); nothing was pushed to {STATE['endpoint']}",
+             "see the violations above; 'msckg validate' lists them by rule")
+    requests = store.replace_graphs(assembled.graphs, progress=info if STATE["verbose"] else None)
+    out.print(f"[green]pushed[/green] {assembled.triple_count()} triples in {len(assembled.graphs)} graphs to {STATE['endpoint']} "
+              f"({requests} SPARQL Update requests)")
+
+
+def selected_oxigraph():
+    """The Oxigraph store behind the selected store: the embedded one, or a copy of the remote dataset in memory."""
+    if STATE["endpoint"]:
+        return open_store().to_memory()
+    from msckg.graph.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(STATE["store"]).oxigraph
 
 
 @guarded
@@ -106,13 +130,12 @@ def validate_cmd(fmt: str = typer.Option("table", "--format", help="Report forma
     """Validate the built graph: SHACL shapes plus queries/qc/*-violation.rq, grouped by rule.
 
     Exits 1 when a violation of severity Violation remains that no curator flagged as a source problem.
+    With --endpoint, the remote store's dataset is read and validated.
     Example: msckg validate --format json
     """
-    from msckg.graph.store.embedded import EmbeddedStore
     from msckg.graph.validate.run import validate
 
-    store = EmbeddedStore(STATE["store"])
-    report = validate(store.oxigraph)
+    report = validate(selected_oxigraph())
     print_report(report, fmt)
     if not report.ok:
         raise typer.Exit(1)
@@ -123,7 +146,7 @@ def export(
     fmt: str = typer.Option("trig", "--format", help="trig or nq (named graphs kept), ttl (all graphs merged)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
 ):
-    """Export the whole dataset.
+    """Export the whole dataset (with --endpoint: the remote store's named graphs).
 
     Example: msckg export --format trig -o msckg.trig
     """
@@ -131,12 +154,10 @@ def export(
 
     from msckg.loader.schema import read_prefixes
 
-    from msckg.graph.store.embedded import EmbeddedStore
-
     formats = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS, "ttl": ox.RdfFormat.TURTLE}
     if fmt not in formats:
         fail(f"unknown export format '{fmt}'", "use trig, nq or ttl")
-    store = EmbeddedStore(STATE["store"]).oxigraph
+    store = selected_oxigraph()
     if fmt == "ttl":  # Turtle has no named graphs: every graph merged into one
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)}, key=str)
         data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=read_prefixes().prefix_map)
