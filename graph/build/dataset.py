@@ -48,6 +48,28 @@ class Assembled:
     def triple_count(self) -> int:
         return sum(len(g) for g in self.graphs.values())
 
+    def release(self) -> None:
+        """Keep only sizes, reports and the hash: a build holds its triples once, in the store."""
+        counts = {iri: Released(iri, len(g)) for iri, g in self.graphs.items()}
+        self.graphs = counts
+        for r in self.reports:
+            r.graph = counts.get(r.graph_iri, Released(r.graph_iri, len(r.graph)))
+        if self._serialised is not None:
+            self._serialised = Serialised(b"", self._serialised.canonical_hash, self._serialised.triples)
+
+
+class Released:
+    """A graph after the build released its triples: its name and size only (the triples are in the store)."""
+
+    def __init__(self, identifier: URIRef, size: int):
+        self.identifier, self.size = identifier, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):
+        raise RuntimeError("the build released this graph's triples: read them from the store")
+
 
 def parse_turtle_strict(path: Path, root: Path | None = None) -> Graph:
     """Parse Turtle with Oxigraph's strict parser first (line and column in errors), then into rdflib."""

@@ -183,14 +183,18 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
             assembled = assemble(data, ontology, extra_sources, now, progress)
         with phases.step("serialise", "writing N-Quads"):
             ser = assembled.serialise()
+            nquads = ser.nquads
+            assembled.release()  # from here on the triples live in the N-Quads text and the stores only
+            ser = assembled.serialise()
         # the on-disk generation is bulk-loaded in a thread (Oxigraph releases the GIL) while the
         # in-memory copy is validated and indexed; it goes live only if all of that succeeds
         _checkpoint("write")
-        writer = _Writer(store_folder, ser.nquads)
+        writer = _Writer(store_folder, nquads)
         try:
             with phases.step("load", "loading the store"):
                 mem = ox.Store()
-                mem.bulk_load(ser.nquads, format=ox.RdfFormat.N_QUADS)
+                mem.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+                del nquads  # the writer thread holds its own reference until it is done
             with phases.step("validate", "validating (SHACL shapes as SPARQL, QC checks)"):
                 report = validate(mem)
             if not report.ok:
