@@ -42,7 +42,7 @@ def build(
 ):
     """Load every source, validate, and write the store (the live store changes only on success).
 
-    Registry records load in one worker process per core (MSCKG_WORKERS sets how many); -v shows
+    Registry records load in one worker process per core (MSCKG_WORKERS sets how many); 'msckg -v build' shows
     the time, CPU and memory of each step.
 
     Example: msckg build   |   msckg --store /tmp/kg build --source NCT04431453.json   |   msckg build --source registry/
