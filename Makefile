@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # be careful with folders in your working directory"); it is not about this project, so it is muted.
 PIP_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: run test build bench docs java clean help reason reason-data sssom sssom-check test-ontology embeddings fuzz context sssom-py release ontology-report
+.PHONY: run test build bench bench-100k docs java virtuoso clean help reason reason-data sssom sssom-check test-ontology embeddings fuzz context sssom-py release ontology-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,17 +52,29 @@ $(SSSOM_STAMP):
 
 sssom-py: $(SSSOM_STAMP)  ## the sssom-py validator in its own venv (.venv-sssom), for the tests
 
-test: $(STAMP) java $(SSSOM_STAMP)  ## set up what the tests need and run them
+  ## set up what the tests need and run them
+virtuoso:  ## make sure Virtuoso 7 (a second real SPARQL server for the compliance suite) is present; apt-get when we can
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Virtuoso not found: installing virtuoso-opensource-7-bin (the server binary; no system service is started)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null; \
+	  else echo "Virtuoso not found: the compliance tests against it will skip (sudo apt-get install virtuoso-opensource-7-bin)" >&2; fi; }
+
+test: $(STAMP) java virtuoso $(SSSOM_STAMP)  ## set up what the tests need and run them
 	$(BIN)/pytest -q
 
-bench: $(STAMP)  ## speed benchmarks, each beside a baseline measured in the same run
-	$(BIN)/python benchmarks/run.py
+BENCH_SIZES ?= 1000 10000
+bench: $(STAMP)  ## the real pipeline at BENCH_SIZES trials (default "1000 10000"), each figure beside a baseline; JSON in .bench/
+	BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/pool.py
 
 fuzz: $(STAMP)  ## hypothesis at 10,000 examples per property + atheris 10,000 runs per entry point -> fuzz/last-run.md
 	$(PIP_QUIET) $(BIN)/pip install -q -e '.[test,fuzz]'
 	$(BIN)/python fuzz/run.py
+
+bench-100k: $(STAMP)  ## the pipeline at 100,000 trials (no rdflib/pyshacl baselines: they cannot finish)
+	$(BIN)/python -m benchmarks.pipeline 100000 --no-baselines --out .bench/results-100k.json
 
 clean:  ## remove the environment and the store
 	rm -rf $(VENV) $(SSSOM_VENV) store release

@@ -47,6 +47,7 @@ from . import __version__
 from .ctgov_terms import analysis_types, enum_tables
 from .errors import Problem, SourceError
 from .records import LoadedRecord
+from .sink import new_graph
 from .schema import GRAPH, ID, MSCKG, PROV, default_schema
 
 NCT_PATTERN = re.compile(r"^NCT\d{8}$")
@@ -1050,7 +1051,7 @@ def ctgov_to_graph(path: Path, load_time: str | None = None) -> LoadedRecord:
     study, prefix, data = _read(path)
     nct = _nct_id(study, prefix, path, data)
     giri = GRAPH[f"ctgov/{nct}"]
-    graph = Graph(identifier=giri)
+    graph = new_graph(giri)
     ctx = _Ctx(nct, prefix, graph, ID[f"trial/{nct}"], ID[f"pub/ctgov-{nct}"])
     ps, rs = _obj(study.get("protocolSection")), _obj(study.get("resultsSection"))
 

@@ -14,6 +14,7 @@ from rdflib.namespace import XSD
 
 from . import __version__
 from .errors import Problem, SourceError
+from .sink import new_graph
 from .schema import GRAPH, ID, MSCKG, PROV, FieldSpec, Schema
 from .yamlnodes import LIMITS, Mapping, Node, Scalar, Sequence, read_yaml
 
@@ -307,7 +308,7 @@ def record_to_graph(path: Path, schema: Schema, index: dict[str, KeyInfo], tree:
         tree = read_yaml(path, display)
     data = path.read_bytes()
     giri = graph_iri_for(path, tree)
-    graph = Graph(identifier=giri)
+    graph = new_graph(giri)
     conv = _Converter(schema, index, display, graph)
     nodes = _entity_nodes(tree, display, conv.problems)
     document = None

@@ -7,35 +7,68 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import OWL, Dataset, Graph, URIRef
+from rdflib import OWL, BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from msckg.loader.errors import Problem, SourceError
 from msckg.loader.records import LoadedRecord
 from msckg.loader.schema import GRAPH, PROV, ontology_files
+from msckg.loader.sink import NTriplesGraph, TripleSink, ntriples
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 _VOLATILE = {str(PROV.generatedAtTime), str(PROV.endedAtTime)}  # the build record (graph/build/provenance.py)
 
 
 @dataclass
-class Assembled:
-    """The graphs of one build and what each source contributed."""
+class Serialised:
+    """The dataset of one build written out once: N-Quads for the store, its canonical hash, its size."""
 
-    graphs: dict[URIRef, Graph] = field(default_factory=dict)
+    nquads: bytes
+    canonical_hash: str
+    triples: int
+
+
+@dataclass
+class Assembled:
+    """The graphs of one build (rdflib Graphs or loader TripleSinks) and what each source contributed."""
+
+    graphs: dict[URIRef, Graph | TripleSink | NTriplesGraph] = field(default_factory=dict)
     reports: list[LoadedRecord] = field(default_factory=list)
+    _serialised: Serialised | None = field(default=None, repr=False)
+
+    def serialise(self) -> Serialised:
+        """N-Quads and canonical hash in one pass over every graph (computed once, then kept)."""
+        if self._serialised is None:
+            self._serialised = serialise(self.graphs)
+        return self._serialised
 
     def nquads(self) -> bytes:
-        ds = Dataset()
-        for iri, g in self.graphs.items():
-            target = ds.graph(iri)
-            for t in g:
-                target.add(t)
-        lines = ds.serialize(format="nquads").splitlines()
-        return ("\n".join(sorted(set(lines))) + "\n").encode("utf-8")
+        return self.serialise().nquads
 
     def triple_count(self) -> int:
         return sum(len(g) for g in self.graphs.values())
+
+    def release(self) -> None:
+        """Keep only sizes, reports and the hash: a build holds its triples once, in the store."""
+        counts = {iri: Released(iri, len(g)) for iri, g in self.graphs.items()}
+        self.graphs = counts
+        for r in self.reports:
+            r.graph = counts.get(r.graph_iri, Released(r.graph_iri, len(r.graph)))
+        if self._serialised is not None:
+            self._serialised = Serialised(b"", self._serialised.canonical_hash, self._serialised.triples)
+
+
+class Released:
+    """A graph after the build released its triples: its name and size only (the triples are in the store)."""
+
+    def __init__(self, identifier: URIRef, size: int):
+        self.identifier, self.size = identifier, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):
+        raise RuntimeError("the build released this graph's triples: read them from the store")
 
 
 def parse_turtle_strict(path: Path, root: Path | None = None) -> Graph:
@@ -65,15 +98,52 @@ def ontology_graph(directory: Path, root: Path | None = None) -> Graph:
     return g
 
 
-def canonical_hash(graphs: dict[URIRef, Graph]) -> str:
+def _has_blank_nodes(g) -> bool:
+    if isinstance(g, (TripleSink, NTriplesGraph)):
+        return g.has_blank_nodes()
+    return any(isinstance(x, BNode) for t in g for x in t)
+
+
+def _canonical_lines(g, lines: list[str], blank: bool) -> list[str]:
+    """The graph's N-Triples lines in canonical order, load times left out.
+
+    A graph without blank nodes is its own canonical form, so its lines are simply sorted; one
+    with blank nodes (the ontology's lists and restrictions) is relabelled by rdflib first."""
+    if blank:
+        lines = to_canonical_graph(_as_graph(g)).serialize(format="nt").splitlines()
+    return sorted(line for line in lines if line.strip() and not any(v in line for v in _VOLATILE))
+
+
+def _as_graph(g) -> Graph:
+    if isinstance(g, Graph):
+        return g
+    out = Graph(identifier=g.identifier)
+    for t in g:
+        out.add(t)
+    return out
+
+
+def canonical_hash(graphs: dict[URIRef, Graph | TripleSink]) -> str:
     """SHA-256 of the dataset in canonical form (blank nodes relabelled), load times left out."""
+    return serialise(graphs, nquads=False).canonical_hash
+
+
+def serialise(graphs: dict[URIRef, Graph | TripleSink], nquads: bool = True) -> Serialised:
+    """Every graph's triples as N-Quads (graphs in IRI order) and the dataset's canonical hash.
+
+    The lines are rdflib's own N-Triples serialisation of each term (loader.sink.ntriples), so the
+    hash is the one rdflib's canonical serialisation gives and the store holds the same terms."""
     h = hashlib.sha256()
+    chunks: list[str] = []
+    total = 0
     for iri in sorted(graphs):
-        canon = to_canonical_graph(graphs[iri])
-        lines = sorted(
-            line for line in canon.serialize(format="nt").splitlines()
-            if line.strip() and not any(v in line for v in _VOLATILE)
-        )
+        g = graphs[iri]
+        lines = ntriples(g)
         h.update(f"# {iri}\n".encode())
-        h.update("\n".join(lines).encode())
-    return h.hexdigest()
+        h.update("\n".join(_canonical_lines(g, lines, _has_blank_nodes(g))).encode())
+        if nquads and lines:
+            gname = f" <{iri}> ."
+            chunks.append("\n".join(line[:-2] + gname for line in lines))
+        total += len(g)
+    data = ("\n".join(chunks) + "\n").encode("utf-8") if nquads else b""
+    return Serialised(data, h.hexdigest(), total)

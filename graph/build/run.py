@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import resource
 import shutil
 import time
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -15,10 +17,11 @@ from rdflib import Graph
 
 from msckg.loader.records import load_records
 from msckg.loader.schema import build_schema
+from msckg.loader.sink import fast_graphs, fast_mode
 
-from msckg.graph.build.dataset import ONTOLOGY_GRAPH, Assembled, canonical_hash, ontology_graph
+from msckg.graph.build.dataset import ONTOLOGY_GRAPH, Assembled, ontology_graph
 from msckg.graph.paths import DATA, ONTOLOGY, ROOT, record_files
-from msckg.graph.store.generations import StoreLock, swap_live, write_generation
+from msckg.graph.store.generations import StoreLock, swap_live, write_generation_into
 from msckg.graph.validate.run import Report, validate
 
 FAIL_ENV = "MSCKG_FAIL_AT"  # test hook: raise at the named step to prove a failed build loses nothing
@@ -33,6 +36,43 @@ class BuildFailed(RuntimeError):
 
 
 @dataclass
+class Phase:
+    """Wall and CPU seconds of one build step, and the process's peak memory when it ended."""
+
+    name: str
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+
+
+class Phases:
+    """Times each step of a build (for `msckg build -v` and the benchmarks)."""
+
+    def __init__(self, progress: Callable[[str], None]):
+        self.progress = progress
+        self.done: list[Phase] = []
+
+    @contextmanager
+    def step(self, name: str, say: str):
+        self.progress(say)
+        _checkpoint(name)
+        w, c = time.perf_counter(), cpu_seconds()
+        yield
+        self.done.append(Phase(name, time.perf_counter() - w, cpu_seconds() - c, peak_rss_mb()))
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process (all threads) and of its finished worker processes."""
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + ch.ru_utime + ch.ru_stime
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process so far, in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
 class BuildResult:
     """What a build produced."""
 
@@ -44,6 +84,41 @@ class BuildResult:
     report: Report
     assembled: Assembled
     seconds: float
+    phases: list[Phase] = field(default_factory=list)
+
+
+class _Writer:
+    """`write_generation` in a background thread; join() re-raises what it raised."""
+
+    def __init__(self, store_folder: Path, nquads: bytes):
+        import tempfile
+        import threading
+
+        self.gen = Path(tempfile.mkdtemp(prefix=f"gen-{time.strftime('%Y%m%dT%H%M%S')}-", dir=store_folder))
+        self.error: BaseException | None = None
+        self.wall = 0.0
+        self._thread = threading.Thread(target=self._run, args=(nquads,), daemon=True)
+        self._thread.start()
+
+    def _run(self, nquads: bytes) -> None:
+        t = time.perf_counter()
+        try:
+            write_generation_into(self.gen, nquads)
+        except BaseException as exc:  # handed to the main thread by join()
+            self.error = exc
+        self.wall = time.perf_counter() - t
+
+    def folder(self) -> Path:
+        return self.gen
+
+    def join(self) -> None:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def discard(self) -> None:
+        self._thread.join()
+        shutil.rmtree(self.gen, ignore_errors=True)
 
 
 def write_search_index(store: ox.Store, folder: Path) -> None:
@@ -61,9 +136,13 @@ def _checkpoint(step: str) -> None:
 
 
 def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
-             load_time: str | None = None) -> Assembled:
-    """Load the ontology and every source file into named graphs (raises SourceError on bad input)."""
+             load_time: str | None = None, progress: Callable[[str], None] | None = None) -> Assembled:
+    """Load the ontology and every source file into named graphs (raises SourceError on bad input).
+
+    Inside `loader.sink.fast_graphs()` the graphs are light TripleSinks, else rdflib Graphs. The load
+    time goes into the build record graph only (graph/build/provenance.py), never into a data graph."""
     from msckg.graph.build.mappings import MAPPINGS_FOLDER, MAPPINGS_GRAPH, mapping_graph
+    from msckg.graph.build.parallel import load_sources
     from msckg.graph.build.provenance import BUILD_GRAPH, build_record, now
     from msckg.graph.build.sources import load_extra_sources
 
@@ -73,7 +152,8 @@ def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[P
     for rec in load_records(record_files(data), schema, Path(data).resolve().parent):  # paths shown as data/...
         out.graphs[rec.graph_iri] = rec.graph
         out.reports.append(rec)
-    for rec in load_extra_sources(extra_sources or []):
+    extra = load_sources(extra_sources or [], None, progress) if fast_mode() else load_extra_sources(extra_sources or [], None, progress)
+    for rec in extra:
         out.graphs[rec.graph_iri] = rec.graph
         out.reports.append(rec)
     mappings = mapping_graph(ontology / MAPPINGS_FOLDER)  # reviewed `msckg link` candidates
@@ -93,17 +173,22 @@ def memory_store(assembled: Assembled) -> tuple[ox.Store, Graph]:
     return store, union
 
 
-def add_derived(assembled: Assembled, mem: ox.Store, union: Graph, data: Path, now: str) -> None:
-    """Re-derive every saved pooled analysis from the loaded sources and add its named graph (graph.synthesis)."""
+def add_derived(assembled: Assembled, data: Path, now: str) -> bool:
+    """Re-derive every saved pooled analysis (data/analyses/) from the loaded sources into its own named graph.
+
+    The derivation reads a temporary in-memory copy of the assembled dataset; the derived graphs join
+    the assembled ones, so they are validated, hashed and written like any source (graph.synthesis)."""
     from msckg.graph.synthesis.derived import analysis_files, derive_analyses
     from msckg.graph.synthesis.gather import InMemory
 
     if not analysis_files(data):
-        return
-    for iri, g in derive_analyses(InMemory(mem), data, now, ROOT).items():
+        return False
+    scratch = ox.Store()
+    scratch.bulk_load(assembled.nquads(), format=ox.RdfFormat.N_QUADS)
+    for iri, g in derive_analyses(InMemory(scratch), data, now, ROOT).items():
         assembled.graphs[iri] = g
-        mem.load(g.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(iri)))
-        union += g
+    assembled._serialised = None  # serialise again, with the derived graphs
+    return True
 
 
 def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
@@ -111,28 +196,41 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
     """Build the graph into `store_folder`; the live store changes only if every step succeeds."""
     t0 = time.perf_counter()
     store_folder = Path(store_folder)
+    phases = Phases(progress)
     with StoreLock(store_folder):
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-        progress("loading sources")
-        _checkpoint("assemble")
-        assembled = assemble(data, ontology, extra_sources, now)
-        progress("validating")
-        _checkpoint("validate")
-        mem, union = memory_store(assembled)
-        add_derived(assembled, mem, union, data, now)  # saved pooled analyses (data/analyses/), re-derived
-        report = validate(mem, union)
-        if not report.ok:
-            raise BuildFailed(f"validation failed: {len(report.failing)} violation(s); the live store was not changed", report)
-        progress("writing store")
+        with phases.step("assemble", "loading sources"), fast_graphs():
+            assembled = assemble(data, ontology, extra_sources, now, progress)
+        with phases.step("derive", "re-deriving saved pooled analyses"):
+            add_derived(assembled, data, now)
+        with phases.step("serialise", "writing N-Quads"):
+            ser = assembled.serialise()
+            nquads = ser.nquads
+            assembled.release()  # from here on the triples live in the N-Quads text and the stores only
+            ser = assembled.serialise()
+        # the on-disk generation is bulk-loaded in a thread (Oxigraph releases the GIL) while the
+        # in-memory copy is validated and indexed; it goes live only if all of that succeeds
         _checkpoint("write")
-        gen = write_generation(store_folder, assembled.nquads(), f"gen-{time.strftime('%Y%m%dT%H%M%S')}-")
+        writer = _Writer(store_folder, nquads)
         try:
-            progress("indexing for search")
-            write_search_index(mem, gen / "search")
+            with phases.step("load", "loading the store"):
+                mem = ox.Store()
+                mem.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+                del nquads  # the writer thread holds its own reference until it is done
+            with phases.step("validate", "validating (SHACL shapes as SPARQL, QC checks)"):
+                report = validate(mem)
+            if not report.ok:
+                raise BuildFailed(f"validation failed: {len(report.failing)} violation(s); the live store was not changed", report)
+            with phases.step("index", "indexing for search"):
+                gen = writer.folder()
+                write_search_index(mem, gen / "search")
+            with phases.step("persist", "writing store"):
+                writer.join()
+            phases.done.append(Phase("write (beside load, validate, index)", writer.wall, 0.0, peak_rss_mb()))
             _checkpoint("swap")
             swap_live(store_folder, gen)
         except BaseException:
-            shutil.rmtree(gen, ignore_errors=True)  # the half-made generation never goes live
+            writer.discard()  # the half-made generation never goes live
             raise
-        return BuildResult(store_folder, gen, assembled.triple_count(), len(assembled.graphs),
-                           canonical_hash(assembled.graphs), report, assembled, time.perf_counter() - t0)
+        return BuildResult(store_folder, gen, ser.triples, len(assembled.graphs), ser.canonical_hash, report, assembled,
+                           time.perf_counter() - t0, phases.done)

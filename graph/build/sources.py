@@ -115,21 +115,39 @@ def load_rdf_file(path: Path, load_time: str | None = None) -> LoadedRecord:
     return LoadedRecord(str(path), giri, g, None, n, n, 0)
 
 
-def load_extra_sources(paths: list[Path], load_time: str | None = None) -> list[LoadedRecord]:
-    """Load each extra source file with the loader for its format; every bad file is reported in one run."""
-    out, problems = [], []
-    for p in paths:
-        try:
-            if p.suffix == ".json":
-                from msckg.loader.ctgov import ctgov_to_graph
+def expand_sources(paths: list[Path]) -> list[Path]:
+    """Source files as given, with each folder replaced by the loadable files in it (sorted, not recursive)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.is_file() and (f.suffix == ".json" or f.suffix in RDF_FORMATS))
+        else:
+            out.append(p)
+    return out
 
-                out.append(ctgov_to_graph(p, load_time=load_time))
-            elif p.suffix in RDF_FORMATS:
-                out.append(load_rdf_file(p, load_time))
-            else:
-                raise _problem(p, f"no loader for '{p.suffix}' files (known: .json ClinicalTrials.gov API v2, {', '.join(RDF_FORMATS)})")
+
+def load_source(p: Path, load_time: str | None = None) -> LoadedRecord:
+    """One extra source file with the loader for its format."""
+    if p.suffix == ".json":
+        from msckg.loader.ctgov import ctgov_to_graph
+
+        return ctgov_to_graph(p, load_time=load_time)
+    if p.suffix in RDF_FORMATS:
+        return load_rdf_file(p, load_time)
+    raise _problem(p, f"no loader for '{p.suffix}' files (known: .json ClinicalTrials.gov API v2, {', '.join(RDF_FORMATS)})")
+
+
+def load_extra_sources(paths: list[Path], load_time: str | None = None, progress=None) -> list[LoadedRecord]:
+    """Load each extra source file (folders: every loadable file in them); every bad file is reported, in one error."""
+    out, problems = [], []
+    files = expand_sources(paths)
+    for n, p in enumerate(files, 1):
+        try:
+            out.append(load_source(p, load_time))
         except SourceError as exc:
             problems.extend(exc.problems)
+        if progress and (n % 200 == 0 or n == len(files)):
+            progress(f"loading sources ({n}/{len(files)} registry and RDF files)")
     if problems:
         raise SourceError(problems)
     return out

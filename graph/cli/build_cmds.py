@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import List, Optional
 
@@ -13,6 +14,9 @@ from rich.markup import escape
 from msckg.graph import paths
 
 from .common import FORMAT_HELP, STATE, emit, err, fail, guarded, info, open_store, out, print_report
+
+
+SOURCE_ROWS = 40  # above this many sources, the build's table shows one row per folder
 
 
 @guarded
@@ -33,20 +37,23 @@ def check(files: List[Path] = typer.Argument(None, help="Record files to check (
 
 @guarded
 def build(
-    ctgov: List[Path] = typer.Option([], "--source", "--ctgov", help="Also load a ClinicalTrials.gov API v2 JSON record or an RDF file (.ttl .nt .jsonld .rdf; repeatable)."),
+    ctgov: List[Path] = typer.Option([], "--source", "--ctgov", help="Also load a ClinicalTrials.gov API v2 JSON record or an RDF file (.ttl .nt .jsonld .rdf), or every such file in a folder (repeatable)."),
     fmt: str = typer.Option("table", "--format", help="Report format: table or json."),
     data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records (entities/ and records/)."),
 ):
     """Load every source, validate, and write the store (the live store changes only on success).
 
-    Example: msckg build   |   msckg --store /tmp/kg build --ctgov NCT04431453.json
+    Registry records load in one worker process per core (MSCKG_WORKERS sets how many); 'msckg -v build' shows
+    the time, CPU and memory of each step.
+
+    Example: msckg build   |   msckg --store /tmp/kg build --source NCT04431453.json   |   msckg build --source registry/
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from msckg.graph.build.run import BuildFailed, build as run_build
 
     if STATE["endpoint"]:
-        return push_remote(ctgov, data)
+        return push_remote(ctgov, data, fmt)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, disable=STATE["quiet"], transient=True) as prog:
         task = prog.add_task("building", total=None)
         try:
@@ -57,6 +64,7 @@ def build(
             fail(str(exc), "see the violations above; 'msckg validate' lists them by rule")
     if fmt == "json":
         print(json.dumps({"store": str(res.store), "triples": res.triples, "graphs": res.graphs, "canonical_hash": res.canonical_hash,
+                          "seconds": res.seconds, "phases": [asdict(p) for p in res.phases],
                           "sources": [{"file": r.path, "records_in": r.records_in, "entities_out": r.entities_out, "rejected": r.rejected} for r in res.assembled.reports]}, indent=2))
         return
     if not STATE["quiet"]:
@@ -66,22 +74,56 @@ def build(
         t.add_column("file", overflow="fold", min_width=30)
         for c in ("records in", "entities out", "rejected", "triples"):
             t.add_column(c, justify="right")
-        for r in res.assembled.reports:
-            t.add_row(escape(r.path), str(r.records_in), str(r.entities_out), str(r.rejected), str(len(r.graph)))
+        rows = [(r.path, r.records_in, r.entities_out, r.rejected, len(r.graph)) for r in res.assembled.reports]
+        if len(rows) > SOURCE_ROWS and not STATE["verbose"]:  # thousands of sources: one row per folder and kind
+            groups: dict[str, list] = {}
+            for row in rows:
+                groups.setdefault(f"{Path(row[0]).parent}/*{Path(row[0]).suffix}", []).append(row)
+            rows = [(f"{k} ({len(v)} files)", *(sum(x[i] for x in v) for i in range(1, 5))) for k, v in sorted(groups.items())]
+            t.title = "sources (-v lists every file)"
+        for row in rows:
+            t.add_row(escape(str(row[0])), *map(str, row[1:]))
         err.print(t)
         acknowledged = [v for v in res.report.violations if v.acknowledged]
         warnings = [v for v in res.report.violations if not v.acknowledged and v.severity != "Violation"]
+        if STATE["verbose"]:
+            for p in res.phases:
+                err.print(f"  {p.name:<40} {p.wall:8.2f} s wall {p.cpu:8.2f} s CPU  peak {p.peak_rss_mb:8.0f} MiB")
         err.print(f"validation: ok ({len(acknowledged)} known source problem(s) flagged by curators, {len(warnings)} warning(s); 'msckg validate' shows them)")
     out.print(f"[green]built[/green] {res.triples} triples in {res.graphs} graphs into {escape(str(res.store))} in {res.seconds:.1f}s (hash {res.canonical_hash[:16]})")
 
 
-def push_remote(ctgov, data):
+def push_remote(ctgov, data, fmt: str = "table"):
+    """Load, validate, then replace the remote store's dataset graphs: nothing is pushed if validation fails."""
+    import pyoxigraph as ox
+
+    from msckg.loader.sink import fast_graphs
+
     from msckg.graph.build.run import assemble
+    from msckg.graph.validate.run import validate
 
     store = open_store()
-    assembled = assemble(data, extra_sources=list(ctgov))
-    store.replace_graphs(assembled.graphs)
-    out.print(f"[green]pushed[/green] {assembled.triple_count()} triples in {len(assembled.graphs)} graphs to {escape(STATE['endpoint'])}")
+    with fast_graphs():
+        assembled = assemble(data, extra_sources=list(ctgov))
+    mem = ox.Store()
+    mem.bulk_load(assembled.nquads(), format=ox.RdfFormat.N_QUADS)
+    report = validate(mem)
+    if not report.ok:
+        print_report(report, fmt)
+        fail(f"validation failed: {len(report.failing)} violation(s); nothing was pushed to {STATE['endpoint']}",
+             "see the violations above; 'msckg validate' lists them by rule")
+    requests = store.replace_graphs(assembled.graphs, progress=info if STATE["verbose"] else None)
+    out.print(f"[green]pushed[/green] {assembled.triple_count()} triples in {len(assembled.graphs)} graphs to {escape(STATE['endpoint'])} "
+              f"({requests} SPARQL Update requests)")
+
+
+def selected_oxigraph():
+    """The Oxigraph store behind the selected store: the embedded one, or a copy of the remote dataset in memory."""
+    if STATE["endpoint"]:
+        return open_store().to_memory()
+    from msckg.graph.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(STATE["store"]).oxigraph
 
 
 @guarded
@@ -89,13 +131,12 @@ def validate_cmd(fmt: str = typer.Option("table", "--format", help="Report forma
     """Validate the built graph: SHACL shapes plus queries/qc/*-violation.rq, grouped by rule.
 
     Exits 1 when a violation of severity Violation remains that no curator flagged as a source problem.
+    With --endpoint, the remote store's dataset is read and validated.
     Example: msckg validate --format json
     """
-    from msckg.graph.store.embedded import EmbeddedStore
     from msckg.graph.validate.run import validate
 
-    store = EmbeddedStore(STATE["store"])
-    report = validate(store.oxigraph)
+    report = validate(selected_oxigraph())
     print_report(report, fmt)
     if not report.ok:
         raise typer.Exit(1)
@@ -110,19 +151,18 @@ def export(
     provenance: bool = typer.Option(False, "--build-record", help="Also the build record (load times; it differs on every build)."),
 ):
     """Export the dataset: sorted, declared prefixes, canonical blank-node labels, so that two builds of
-    the same sources give byte-identical files (the load time is in the build record, left out by default).
+    the same sources give byte-identical files; with --endpoint, the remote store's named graphs (the load time is in the build record, left out by default).
 
     Example: msckg export --format trig -o msckg.trig   |   msckg export --format ttl --graph https://w3id.org/msckg/graph/pub/chen-2024-sttt
     """
     from msckg.graph.build.dataset import ONTOLOGY_GRAPH
     from msckg.graph.build.provenance import BUILD_GRAPH
     from msckg.graph.export import rdf
-    from msckg.graph.store.embedded import EmbeddedStore
 
     writers = {"trig": rdf.trig, "nq": rdf.nquads, "ttl": rdf.turtle, "jsonld": None}
     if fmt not in writers:
         fail(f"unknown export format '{fmt}'", "use trig, nq, ttl or jsonld")
-    store = EmbeddedStore(STATE["store"]).oxigraph
+    store = selected_oxigraph()
     if graph is not None and not any(g.value == graph for g in store.named_graphs()):
         fail(f"no named graph <{graph}> in {STATE['store']}", "'msckg stats' lists the named graphs")
     leave_out = ([str(ONTOLOGY_GRAPH)] if data_only else []) + ([] if provenance else [str(BUILD_GRAPH)])

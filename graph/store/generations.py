@@ -38,11 +38,16 @@ class StoreLock:
 def write_generation(folder: Path, nquads: bytes, prefix: str = "gen-") -> Path:
     """Bulk-load a dataset into a fresh, uniquely named store folder beside the live one (not yet live)."""
     gen = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+    write_generation_into(gen, nquads)
+    return gen
+
+
+def write_generation_into(gen: Path, nquads: bytes) -> None:
+    """Bulk-load a dataset into the empty store folder `gen`."""
     store = ox.Store(str(gen))
     store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
     store.flush()
     del store
-    return gen
 
 
 def swap_live(folder: Path, gen: Path) -> None:

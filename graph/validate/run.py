@@ -62,7 +62,9 @@ def load_shapes(directory: Path = SHAPES) -> Graph:
 
 
 def shacl_violations(data: Graph, shapes: Graph | None = None) -> list[Violation]:
-    """Run the SHACL shapes over a data graph (which must include the ontology's class hierarchy)."""
+    """Run the SHACL shapes with pyshacl over a data graph (which must include the ontology's class hierarchy).
+
+    The reference implementation: `validate` uses it only for shapes shapes_sparql cannot compile."""
     shapes = shapes if shapes is not None else load_shapes()
     _, results, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
     out = []
@@ -76,6 +78,46 @@ def shacl_violations(data: Graph, shapes: Graph | None = None) -> list[Violation
         out.append(Violation(rule, sev, str(results.value(r, SH.focusNode)), "" if path is None else str(path),
                              "" if value is None else str(value), msg))
     return out
+
+
+def _subset(shapes: Graph, roots: list) -> Graph:
+    """The shapes graph restricted to the given node shapes and everything they reach."""
+    out, todo, seen = Graph(), list(roots), set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in shapes.predicate_objects(node):
+            out.add((node, p, o))
+            if (o, None, None) in shapes:
+                todo.append(o)
+    return out
+
+
+def fast_shacl_violations(store: ox.Store, data: Graph | None = None, shapes: Graph | None = None) -> list[Violation]:
+    """The SHACL shapes on the store: compiled to SPARQL where they can be (shapes_sparql), pyshacl for the rest.
+
+    Gives the same violations as `shacl_violations` on the same data (tests/test_validate_fast.py)."""
+    from msckg.graph.validate import shapes_sparql
+
+    shapes = shapes if shapes is not None else load_shapes()
+    p = shapes_sparql.plan(shapes)
+    out = []
+    for f in shapes_sparql.run(store, shapes, p):
+        m = RULE_IN_MESSAGE.match(f.message)
+        out.append(Violation(m.group(1) if m else str(f.shape).rsplit("/", 1)[-1], f.severity, f.focus, f.path, f.value, f.message))
+    if p.for_pyshacl:
+        out += shacl_violations(data if data is not None else union_graph(store), _subset(shapes, p.for_pyshacl))
+    return out
+
+
+def union_graph(store: ox.Store) -> Graph:
+    """Every triple of the store as one rdflib graph (what pyshacl reads)."""
+    data = Graph()
+    for q in store.quads_for_pattern(None, None, None, None):
+        data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return data
 
 
 def qc_violations(store: ox.Store, directory: Path = QC) -> list[Violation]:
@@ -102,13 +144,15 @@ def acknowledge(violations: list[Violation], store: ox.Store) -> None:
             v.acknowledged = note
 
 
-def validate(store: ox.Store, data: Graph | None = None) -> Report:
-    """Validate a dataset held in an Oxigraph store (data = the same triples as an rdflib graph)."""
-    if data is None:
-        data = Graph()
-        for q in store.quads_for_pattern(None, None, None, None):
-            data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-    violations = shacl_violations(data) + qc_violations(store)
+def validate(store: ox.Store, data: Graph | None = None, reference: bool = False) -> Report:
+    """Validate a dataset held in an Oxigraph store (data = the same triples as an rdflib graph, optional).
+
+    `reference=True` runs every shape with pyshacl on the whole graph (the slow baseline)."""
+    if reference:
+        shacl = shacl_violations(data if data is not None else union_graph(store))
+    else:
+        shacl = fast_shacl_violations(store, data)
+    violations = shacl + qc_violations(store)
     acknowledge(violations, store)
     violations.sort(key=lambda v: (v.rule, v.focus, v.path, v.value))
     return Report(violations)

@@ -1,0 +1,144 @@
+"""The build's fast paths give the same dataset as rdflib graphs: triple sinks, one N-Quads pass, worker processes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset
+
+from benchmarks.generate import generate
+from msckg.graph.build import parallel
+from msckg.graph.build.dataset import ONTOLOGY_GRAPH, canonical_hash
+from msckg.graph.build.provenance import BUILD_GRAPH
+from msckg.graph.build.run import assemble, build
+from msckg.graph.safety import UnsafeInput, check_query
+from msckg.graph.store.embedded import EmbeddedStore
+from msckg.loader.sink import NTriplesGraph, TripleSink, fast_graphs
+
+from .conftest import SHARED
+
+NOW = "2025-01-01T00:00:00+00:00"
+
+
+def old_nquads(graphs) -> set[str]:
+    """The N-Quads the build wrote before the fast path: an rdflib Dataset serialised."""
+    ds = Dataset()
+    for iri, g in graphs.items():
+        target = ds.graph(iri)
+        for t in g:
+            target.add(t)
+    return set(ds.serialize(format="nquads").splitlines())
+
+
+def quads(nquads: bytes | str) -> set[str]:
+    s = ox.Store()
+    s.load(nquads.encode() if isinstance(nquads, str) else nquads, format=ox.RdfFormat.N_QUADS)
+    return {str(q) for q in s if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)}
+
+
+def sources() -> list[Path]:
+    real = SHARED / "ctgov" / "v2"
+    return sorted(real.glob("NCT*.json")) if real.is_dir() else []
+
+
+def test_sinks_give_the_rdflib_dataset():
+    """Seeds (and the real registry records when ../shared is present): same hash, same quads."""
+    slow = assemble(extra_sources=sources(), load_time=NOW)
+    with fast_graphs():
+        fast = assemble(extra_sources=sources(), load_time=NOW)
+    # loaders fill sinks; the ontology and the build record are made by the build itself
+    assert all(isinstance(g, TripleSink) for iri, g in fast.graphs.items() if iri not in (ONTOLOGY_GRAPH, BUILD_GRAPH))
+    assert canonical_hash(slow.graphs) == fast.serialise().canonical_hash == canonical_hash(fast.graphs)
+    assert quads(fast.nquads()) == quads("\n".join(old_nquads(slow.graphs)))
+    assert fast.serialise().triples == slow.triple_count()
+
+
+def test_real_registry_records_were_compared():
+    if not sources():
+        pytest.skip(f"{SHARED / 'ctgov' / 'v2'} is absent: the sink was compared on the seeds only")
+    assert len(sources()) >= 8
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("corpus")
+    generate(40, out, violations=5)
+    return out
+
+
+def test_worker_processes_give_the_same_dataset(corpus):
+    files = [corpus / "ctgov"]
+    with fast_graphs():
+        one = assemble(corpus / "data", extra_sources=files, load_time=NOW)
+    recs = parallel.load_sources(files, NOW, n_workers=2, min_files=1)
+    assert recs and all(isinstance(r.graph, NTriplesGraph) for r in recs)
+    two = {r.graph_iri: r.graph for r in recs}
+    seq = {iri: g for iri, g in one.graphs.items() if iri in two}
+    assert len(seq) == len(two) == len(list((corpus / "ctgov").glob("*.json")))
+    assert canonical_hash(seq) == canonical_hash(two)
+    assert [r.path for r in recs] == sorted(r.path for r in recs)  # same order as given
+
+
+def test_worker_processes_report_every_bad_file(tmp_path):
+    for i in range(3):
+        (tmp_path / f"NCT0000000{i}.json").write_text('{"protocolSection": {"identificationModule": {"nctId": "NCT1"}}}')
+    from msckg.loader.errors import SourceError
+
+    with pytest.raises(SourceError) as exc:
+        parallel.load_sources([tmp_path], NOW, n_workers=2, min_files=1)
+    assert len({p.file for p in exc.value.problems}) == 3
+
+
+def test_generated_corpus_builds_with_its_flagged_violations(corpus, tmp_path):
+    """The generator's corpus builds; validation reports exactly the injected violations, acknowledged."""
+    import json
+
+    man = json.loads((corpus / "manifest.json").read_text())
+    res = build(tmp_path / "store", data=corpus / "data", extra_sources=[corpus / "ctgov"])
+    acknowledged = sorted((v.rule, v.focus) for v in res.report.violations if v.acknowledged)
+    assert acknowledged == sorted((v["rule"], v["focus"]) for v in man["injected"])
+    assert len(man["injected"]) == 4  # 40 trials: 4 curated, one violation injected in each
+    assert res.report.ok
+    assert {p.name for p in res.phases} >= {"assemble", "serialise", "load", "validate", "index"}
+    s = EmbeddedStore(tmp_path / "store")
+    n = s.select("PREFIX msckg: <https://w3id.org/msckg/> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a msckg:Trial }").rows[0][0]
+    assert int(n) == 40  # 4 curated, 36 registry records
+
+
+def test_generator_is_deterministic(tmp_path):
+    def digest(folder: Path) -> str:
+        h = hashlib.sha256()
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                h.update(f.relative_to(folder).as_posix().encode() + f.read_bytes())
+        return h.hexdigest()
+
+    generate(25, tmp_path / "a")
+    generate(25, tmp_path / "b")
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { ?s ?p ?o .SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+    "select * where { service <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "# header\nSELECT * WHERE {\n  # note\n  SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+    "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+    "LOAD <http://127.0.0.1:9/x>",
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+])
+def test_safety_fast_path_still_refuses(query):
+    with pytest.raises(UnsafeInput):
+        check_query(query)
+
+
+def test_safety_fast_path_accepts_plain_queries_without_parsing(monkeypatch):
+    import rdflib.plugins.sparql.parser as parser
+
+    def boom(*a, **k):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(parser, "parseQuery", boom)
+    check_query("# summary: adds nothing\nSELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
