@@ -66,11 +66,11 @@ class CtgovRecord(LoadedRecord):
         """JSON path (indices as []) -> number of values not mapped: never read, or read and not written."""
         out = Counter(self.unread)
         for loc, _ in self.dropped:
-            out[_generic(loc)] += 1
+            out[generic_path(loc)] += 1
         return out
 
 
-def _generic(locator: str) -> str:
+def generic_path(locator: str) -> str:
     return re.sub(r"\[\d+\]", "[]", locator)
 
 

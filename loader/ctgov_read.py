@@ -67,6 +67,26 @@ class StudyFile:
         return self.text.count("\n", 0, i) + 1, i - (self.text.rfind("\n", 0, i) + 1) + 1
 
 
+def _unclosed(text: str) -> bool:
+    """True when the text ends inside a string or with brackets left open: the end of a valid JSON text is missing."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return in_string or depth > 0
+
+
 def _fetch_hint(path: Path, ids: list[str]) -> str:
     ids = ids or NCT_IN_NAME.findall(path.name)[:1]
     if not ids:
@@ -124,7 +144,7 @@ def read_study_file(path: Path) -> StudyFile:
         tree = json.loads(text, object_pairs_hook=_object, parse_float=Number, parse_int=Number,
                           parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip())
+        truncated = exc.pos >= len(text.rstrip()) or _unclosed(text)
         why = "the file ends in the middle of the JSON (a truncated download?)" if truncated else f"malformed JSON: {exc.msg}"
         hint = _fetch_hint(path, []) if truncated and NCT_IN_NAME.search(path.name) else ""
         raise SourceError([Problem(file, exc.lineno, exc.colno, "", why, hint=hint)]) from None

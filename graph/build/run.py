@@ -13,6 +13,7 @@ from typing import Callable
 import pyoxigraph as ox
 from rdflib import Graph
 
+from msckg.loader.errors import SourceError
 from msckg.loader.records import load_records
 from msckg.loader.schema import build_schema
 
@@ -61,24 +62,38 @@ def _checkpoint(step: str) -> None:
 
 
 def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
-             load_time: str | None = None) -> Assembled:
-    """Load the ontology and every source file into named graphs (raises SourceError on bad input)."""
+             load_time: str | None = None, prefer: str | None = None) -> Assembled:
+    """Load the ontology and every source file into named graphs (one SourceError names every bad file)."""
     from msckg.graph.build.mappings import MAPPINGS_FOLDER, MAPPINGS_GRAPH, mapping_graph
+    from msckg.graph.build.registry import organisation_labels
     from msckg.graph.build.sources import load_extra_sources
 
     load_time = load_time or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     out = Assembled()
     out.graphs[ONTOLOGY_GRAPH] = ontology_graph(ontology, ROOT)  # strict parse first: errors with line and column
     schema = build_schema(ontology)
-    for rec in load_records(record_files(data), schema, ROOT, load_time):
-        out.graphs[rec.graph_iri] = rec.graph
-        out.reports.append(rec)
-    for rec in load_extra_sources(extra_sources or [], load_time):
-        out.graphs[rec.graph_iri] = rec.graph
-        out.reports.append(rec)
-    mappings = mapping_graph(ontology / MAPPINGS_FOLDER)  # reviewed `msckg link` candidates
-    if len(mappings):
-        out.graphs[MAPPINGS_GRAPH] = mappings
+    problems = []
+    try:
+        for rec in load_records(record_files(data), schema, ROOT, load_time):
+            out.graphs[rec.graph_iri] = rec.graph
+            out.reports.append(rec)
+    except SourceError as exc:  # go on: the registry files' problems are reported in the same run
+        problems.extend(exc.problems)
+    try:
+        labels = organisation_labels(out.graphs.values())
+        for rec in load_extra_sources(extra_sources or [], load_time, data, prefer, labels):
+            out.graphs[rec.graph_iri] = rec.graph
+            out.reports.append(rec)
+    except SourceError as exc:
+        problems.extend(exc.problems)
+    try:
+        mappings = mapping_graph(ontology / MAPPINGS_FOLDER)  # reviewed `msckg link` candidates
+        if len(mappings):
+            out.graphs[MAPPINGS_GRAPH] = mappings
+    except SourceError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise SourceError(problems)
     return out
 
 
@@ -93,7 +108,7 @@ def memory_store(assembled: Assembled) -> tuple[ox.Store, Graph]:
 
 
 def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
-          progress: Callable[[str], None] = lambda s: None) -> BuildResult:
+          progress: Callable[[str], None] = lambda s: None, prefer: str | None = None) -> BuildResult:
     """Build the graph into `store_folder`; the live store changes only if every step succeeds."""
     t0 = time.perf_counter()
     store_folder = Path(store_folder)
@@ -101,7 +116,7 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         progress("loading sources")
         _checkpoint("assemble")
-        assembled = assemble(data, ontology, extra_sources, now)
+        assembled = assemble(data, ontology, extra_sources, now, prefer)
         progress("validating")
         _checkpoint("validate")
         mem, union = memory_store(assembled)

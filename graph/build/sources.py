@@ -45,16 +45,25 @@ def load_rdf_file(path: Path, load_time: str | None = None) -> LoadedRecord:
     return LoadedRecord(str(path), giri, g, None, n, n, 0)
 
 
-def load_extra_sources(paths: list[Path], load_time: str | None = None) -> list[LoadedRecord]:
-    """Load each extra source file with the loader for its format."""
-    out = []
-    for p in paths:
-        if p.suffix == ".json":
-            from msckg.loader.ctgov import ctgov_to_graph
+def load_extra_sources(paths: list[Path], load_time: str | None = None, data: Path | None = None,
+                       prefer: str | None = None, org_labels: dict | None = None) -> list[LoadedRecord]:
+    """Load each extra source file with the loader for its format; one SourceError names every bad file."""
+    from msckg.graph.build.registry import load_registry_records
 
-            out.append(ctgov_to_graph(p, load_time=load_time))
-        elif p.suffix in RDF_FORMATS:
-            out.append(load_rdf_file(p, load_time))
-        else:
-            raise SourceError([Problem(str(p), 0, 0, "", f"no loader for '{p.suffix}' files (known: .json ClinicalTrials.gov API v2, {', '.join(RDF_FORMATS)})")])
+    out, problems = [], []
+    registry = [p for p in paths if p.suffix == ".json"]
+    for p in paths:
+        if p.suffix in RDF_FORMATS:
+            try:
+                out.append(load_rdf_file(p, load_time))
+            except SourceError as exc:
+                problems.extend(exc.problems)
+        elif p.suffix != ".json":
+            problems.append(Problem(str(p), 0, 0, "", f"no loader for '{p.suffix}' files (known: .json ClinicalTrials.gov API v2, {', '.join(RDF_FORMATS)})"))
+    try:
+        out.extend(load_registry_records(registry, load_time, data, prefer, org_labels))
+    except SourceError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise SourceError(problems)
     return out
