@@ -9,7 +9,7 @@ import typer
 
 from msckg.graph import paths
 
-from . import build_cmds, ontology_cmds, query_cmds, search_cmds
+from . import build_cmds, fetch_cmds, ontology_cmds, query_cmds, search_cmds
 from .common import STATE
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ for _name, _fn in (
     ("search", search_cmds.search_cmd), ("search-eval", search_cmds.search_eval_cmd), ("link", search_cmds.link_cmd),
 ):
     app.command(_name)(_fn)
+app.add_typer(fetch_cmds.fetch_app, name="fetch")
 
 if __name__ == "__main__":
     app()
