@@ -160,7 +160,7 @@ def read_study_file(path: Path) -> StudyFile:
         if len(studies) != 1:
             raise SourceError([Problem(file, 1, 1, "studies",
                                        f"the file holds {len(studies)} studies in a 'studies' list (an API search page); msckg loads one study per file",
-                                       hint=f"msckg fetch ctgov --from-file {file} --out ctgov-cache splits it into one file per study (no network)")])
+                                       hint=f"msckg fetch ctgov --from-file {file} --out ctgov-cache (splits it into one file per study, offline)")])
         tree, prefix = studies[0], "studies[0]."
     if not isinstance(tree, dict):
         raise SourceError([Problem(file, 1, 1, "", "expected a JSON object: one ClinicalTrials.gov API v2 study record")])
