@@ -45,6 +45,7 @@ test: $(STAMP) java  ## set up what the tests need and run them
 bench: $(STAMP)  ## speed benchmarks, each beside a baseline measured in the same run
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/ctgov_loader.py
 
 clean:  ## remove the environment and the store
 	rm -rf $(VENV) store

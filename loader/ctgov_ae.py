@@ -14,9 +14,9 @@ from rdflib.namespace import XSD
 
 from .ctgov_context import NON_NEGATIVE_INTEGER, Ctx, arr, contains_phrase, obj, slug, text
 from .ctgov_groups import Target, match_groups
-from .schema import ID, MSCKG, ONTOLOGY_DIR, default_schema, read_prefixes
+from .schema import ID, MSCKG, default_schema, read_prefixes
 
-AE_TERM_MAPPINGS = ONTOLOGY_DIR / "mappings" / "ctgov-ae-terms.sssom.tsv"
+AE_TERM_MAPPINGS = Path(__file__).resolve().parent / "ctgov_ae_terms.sssom.tsv"
 ACCEPTED = {"skos:exactMatch", "skos:closeMatch"}
 OBO_AE_ROOT = URIRef("http://purl.obolibrary.org/obo/OAE_0000001")  # adverse event
 BASE = "resultsSection.adverseEventsModule"
@@ -59,7 +59,7 @@ class AeClassifier:
         if len(exact) == 1:
             return next(iter(exact)), "the term is the class's label or synonym"
         if key in self.terms:
-            return self.terms[key], "reviewed mapping of the term (ontology/mappings/ctgov-ae-terms.sssom.tsv)"
+            return self.terms[key], "reviewed mapping of the term (loader/ctgov_ae_terms.sssom.tsv)"
         within = [(len(lab), c) for lab, cs in self.labels.items() for c in cs - refused if contains_phrase(key, lab)]
         if within:
             longest = max(n for n, _ in within)
@@ -67,7 +67,7 @@ class AeClassifier:
             if len(best) == 1:
                 return next(iter(best)), "the term contains the class's label or synonym"
         if organ_system and fold(organ_system) in self.systems:
-            return self.systems[fold(organ_system)], "reviewed mapping of the organ system (ontology/mappings/ctgov-ae-terms.sssom.tsv)"
+            return self.systems[fold(organ_system)], "reviewed mapping of the organ system (loader/ctgov_ae_terms.sssom.tsv)"
         return None, ""
 
 
