@@ -13,7 +13,7 @@ from rdflib import RDFS, SKOS, Literal, URIRef
 from rdflib.namespace import XSD
 
 from .ctgov_context import NON_NEGATIVE_INTEGER, Ctx, arr, contains_phrase, obj, slug, text
-from .ctgov_groups import Target, match_groups
+from .ctgov_groups import Target, results_module
 from .schema import ID, MSCKG, default_schema, read_prefixes
 
 AE_TERM_MAPPINGS = Path(__file__).resolve().parent / "ctgov_ae_terms.sssom.tsv"
@@ -104,13 +104,11 @@ def classifier() -> AeClassifier:
 
 
 def write_adverse_events(ctx: Ctx, rs: dict) -> None:
-    ae = rs.get("adverseEventsModule")
-    if not isinstance(ae, dict):
+    ae, targets = results_module(ctx, rs, "adverseEventsModule", "eventGroups")
+    if ae is None:
         return
     pub = f"pub/ctgov-{ctx.nct}/ae"
-    groups = arr(ae.get("eventGroups"))
-    targets = match_groups(ctx, groups, f"{BASE}.eventGroups")
-    for gi, g in enumerate(groups):
+    for gi, g in enumerate(arr(ae.get("eventGroups"))):
         g = obj(g)
         gid = text(g.get("id")) or ""
         for field_, term, serious, event_class in TOTALS:

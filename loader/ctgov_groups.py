@@ -187,6 +187,14 @@ def _own_arm(ctx: Ctx, path: str, gid: str, title: str, desc: str | None, seen_h
     return arm
 
 
+def results_module(ctx: Ctx, rs: dict, name: str, groups_key: str = "groups") -> tuple[dict | None, dict[str, Target]]:
+    """A module of the results section and its groups' targets ((None, {}) when the record has no such module)."""
+    module = rs.get(name)
+    if not isinstance(module, dict):
+        return None, {}
+    return module, match_groups(ctx, arr(module.get(groups_key)), f"resultsSection.{name}.{groups_key}")
+
+
 def arm_count_rule(ctx: Ctx) -> tuple[int, int]:
     """(labelled protocol arm groups, arms made from unmatched groups): the record's arms are their sum."""
     return sum(1 for a in ctx.arms if a.label), len(ctx.own_arms)

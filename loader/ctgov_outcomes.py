@@ -11,7 +11,7 @@ from rdflib import RDF, RDFS, Literal, URIRef
 from .ctgov_context import Ctx, arr, contains_phrase, enum, norm_title, obj, slug, text, tokens
 from .ctgov_groups import Target, match_groups
 from .ctgov_terms import analysis_types, enum_tables, outcome_kinds
-from .ctgov_values import TIME_POINT, category_and_time, check_unit, measurement_value, measurements, write_value
+from .ctgov_values import TIME_POINT, category_and_time, check_unit, group_value, measurements, write_value
 from .schema import ID, MSCKG
 
 IMPORTANCE = enum_tables()["importance"]
@@ -84,15 +84,10 @@ def write_outcomes(ctx: Ctx, rs: dict) -> set[str]:
         param, disp = text(om.get("paramType")) or "", text(om.get("dispersionType")) or ""
         proportions = 0
         for meas, mpath, class_title, cat_title, denoms, (c, k) in measurements(om, {}, path):
-            gid = text(meas.get("groupId")) or ""
-            target = groups.get(gid)
-            if target is None:
-                ctx.reject("outcome value", mpath, f"group {gid!r} is not among the measure's groups")
+            got = group_value(ctx, "outcome value", meas, mpath, groups, param, disp, unit, denoms)
+            if got is None:
                 continue
-            v, why = measurement_value(param, disp, unit, meas, denoms.get(gid))
-            if v is None:
-                ctx.reject("outcome value", mpath, why)
-                continue
+            gid, target, v = got
             r = ID[f"{pub}/result/{n}/{c}/{k}/{slug(gid)}"]
             ctx.evidence(r, v.cls, mpath)
             ctx.add(r, MSCKG.outcome, node)

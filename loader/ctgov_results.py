@@ -5,8 +5,8 @@ from __future__ import annotations
 from rdflib import Literal
 
 from .ctgov_context import NON_NEGATIVE_INTEGER, Ctx, arr, obj, slug, text
-from .ctgov_groups import match_groups
-from .ctgov_values import category_and_time, check_unit, denominators, measurement_value, measurements, write_value
+from .ctgov_groups import results_module
+from .ctgov_values import category_and_time, check_unit, denominators, group_value, measurements, write_value
 from .schema import ID, MSCKG
 
 BASELINE = "resultsSection.baselineCharacteristicsModule"
@@ -14,11 +14,10 @@ FLOW = "resultsSection.participantFlowModule"
 
 
 def write_baseline(ctx: Ctx, rs: dict) -> None:
-    bc = rs.get("baselineCharacteristicsModule")
-    if not isinstance(bc, dict):
+    bc, targets = results_module(ctx, rs, "baselineCharacteristicsModule")
+    if bc is None:
         return
     pub = f"pub/ctgov-{ctx.nct}/baseline"
-    targets = match_groups(ctx, arr(bc.get("groups")), f"{BASELINE}.groups")
     overall = arr(bc.get("denoms"))
     for d, den in enumerate(overall[:1]):
         for k, c in enumerate(arr(obj(den).get("counts"))):
@@ -47,18 +46,13 @@ def write_baseline(ctx: Ctx, rs: dict) -> None:
         param, disp, unit = text(ms.get("paramType")) or "", text(ms.get("dispersionType")) or "", text(ms.get("unitOfMeasure")) or ""
         check_unit(ctx, unit, f"{BASELINE}.measures[{i}].unitOfMeasure")
         for meas, path, class_title, cat_title, denoms, (c, k) in measurements(ms, top, f"{BASELINE}.measures[{i}]"):
-            gid = text(meas.get("groupId")) or ""
-            target = targets.get(gid)
             if not title:
                 ctx.reject("baseline value", path, "baseline measure without a title")
                 continue
-            if target is None:
-                ctx.reject("baseline value", path, f"group {gid!r} is not among the groups")
+            got = group_value(ctx, "baseline value", meas, path, targets, param, disp, unit, denoms)
+            if got is None:
                 continue
-            v, why = measurement_value(param, disp, unit, meas, denoms.get(gid))
-            if v is None:
-                ctx.reject("baseline value", path, why)
-                continue
+            gid, target, v = got
             node = ID[f"{pub}/{i}/{c}/{k}/{slug(gid)}"]
             ctx.evidence(node, MSCKG.BaselineCharacteristic, path)
             ctx.add(node, MSCKG.characteristic, Literal(title))
@@ -70,11 +64,10 @@ def write_baseline(ctx: Ctx, rs: dict) -> None:
 
 def write_flow(ctx: Ctx, rs: dict) -> None:
     """Milestones (started, completed, ...) and drop-out reasons per period and group."""
-    pf = rs.get("participantFlowModule")
-    if not isinstance(pf, dict):
+    pf, targets = results_module(ctx, rs, "participantFlowModule")
+    if pf is None:
         return
     pub = f"pub/ctgov-{ctx.nct}/flow"
-    targets = match_groups(ctx, arr(pf.get("groups")), f"{FLOW}.groups")
     units_analyzed = text(pf.get("typeUnitsAnalyzed"))
     for p, period in enumerate(arr(pf.get("periods"))):
         period = obj(period)

@@ -84,6 +84,21 @@ def measurement_value(param: str, disp: str, unit: str, meas: dict, denominator:
     return v, ""
 
 
+def group_value(ctx: Ctx, kind: str, meas: dict, path: str, targets: dict, param: str, disp: str, unit: str,
+                denoms: dict) -> tuple[str, object, Value] | None:
+    """(group id, target, value) of one measurement, or None after rejecting it with the reason."""
+    gid = text(meas.get("groupId")) or ""
+    target = targets.get(gid)
+    if target is None:
+        ctx.reject(kind, path, f"group {gid!r} is not among the groups of its measure")
+        return None
+    v, why = measurement_value(param, disp, unit, meas, denoms.get(gid))
+    if v is None:
+        ctx.reject(kind, path, why)
+        return None
+    return gid, target, v
+
+
 def denominators(denoms: list, units_wanted: str = "participants") -> dict[str, str]:
     """Group id -> denominator, from the denoms list counted in participants (or in unstated units)."""
     denoms = [obj(d) for d in arr(denoms)]

@@ -42,8 +42,8 @@ def summary_line(reports) -> str | None:
     groups = sum(len(r.unmatched_groups) for r in recs)
     terms = sum(len(r.unclassed_terms) for r in recs)
     paths = sum(len(unmapped_rows(r)) for r in recs)
-    return (f"registry records: {len(recs)}; {groups} results group(s) made arms of their own, {terms} adverse-event "
-            f"term(s) without an event class, {paths} JSON path(s) not mapped ('msckg build --report unmapped' lists them)")
+    return (f"registry records: {len(recs)} ({groups} results group(s) made arms, {terms} adverse-event term(s) "
+            f"without a class,\n  {paths} JSON path(s) not mapped: 'msckg build --report unmapped' lists them)")
 
 
 def superseded_lines(reports) -> list[str]:
