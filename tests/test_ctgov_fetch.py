@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -172,3 +173,15 @@ def test_from_file_splits_a_saved_page_without_network(tmp_path):
 def test_nothing_to_fetch_is_a_clear_error(tmp_path):
     code, output = run("fetch", "ctgov", "--out", str(tmp_path))
     assert code == 1 and "nothing to fetch" in output
+
+
+def test_only_the_fetch_package_opens_connections():
+    """Registry access happens in loader/fetch and nowhere else: no other module imports an HTTP client (but the
+    remote store, which talks to the SPARQL endpoint a user names with --endpoint)."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    pattern = re.compile(r"^\s*(import|from)\s+(httpx|requests|urllib\.request|http\.client|aiohttp)\b", re.MULTILINE)
+    offenders = [str(p.relative_to(root)) for folder in ("graph", "loader") for p in (root / folder).rglob("*.py")
+                 if pattern.search(p.read_text(encoding="utf-8")) and "fetch" not in p.relative_to(root).parts]
+    assert offenders == ["graph/store/remote.py"]
