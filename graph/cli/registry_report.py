@@ -71,8 +71,9 @@ def as_json(rec: CtgovRecord) -> dict:
 def print_report(console, reports) -> None:
     """Everything a curator needs to see about each registry record, fitting 100 columns."""
     for rec in registry_records(reports):
-        console.print(f"\n[bold]{rec.nct}[/bold] {rec.path}: {rec.records_in} items in, {rec.entities_out} entities out, "
-                      f"{rec.rejected} rejected; {rec.arm_groups} arm group(s) + {rec.own_arms} arm(s) from unmatched groups")
+        console.print(f"\n[bold]{rec.nct}[/bold] {rec.path}", highlight=False)
+        console.print(f"{rec.records_in} items in, {rec.entities_out} entities out, {rec.rejected} rejected; "
+                      f"{rec.arm_groups} arm group(s) + {rec.own_arms} arm(s) from unmatched groups")
         led = Table(title="items per kind", title_justify="left", show_edge=False)
         for c, j in (("kind", "left"), ("in JSON", "right"), ("written", "right"), ("rejected", "right")):
             led.add_column(c, justify=j)
@@ -99,8 +100,11 @@ def print_report(console, reports) -> None:
             for loc, why in rec.rejected_items:
                 by_reason.setdefault(why, []).append(loc)
             for why, locs in by_reason.items():
-                more = f" and {len(locs) - 3} more" if len(locs) > 3 else ""
-                console.print(f"  {len(locs):>6}  {why}: {'; '.join(locs[:3])}{more}", highlight=False)
+                console.print(f"  {len(locs):>6}  {why}:", highlight=False)
+                for loc in locs[:3]:
+                    console.print(f"          {loc}", highlight=False)
+                if len(locs) > 3:
+                    console.print(f"          and {len(locs) - 3} more", highlight=False)
         rows = unmapped_rows(rec)
         if rows:
             console.print("[bold]JSON paths not mapped[/bold] (values, path), by reason:")
