@@ -111,7 +111,10 @@ def _design(ctx: Ctx, ps: dict, cls: URIRef) -> None:
     design = obj(ps.get("designModule"))
     info = obj(design.get("designInfo"))
     base = "protocolSection.designModule"
-    phases = tuple(sorted(str(p) for p in arr(design.get("phases"))))
+    raw_phases = design.get("phases")
+    phases = tuple(sorted(str(p) for p in arr(raw_phases)))
+    if raw_phases is not None and not isinstance(raw_phases, list):
+        ctx.drop(f"{base}.phases", "phases is not a list (the API gives a list such as [\"PHASE1\", \"PHASE2\"])")
     if cls == MSCKG.Trial:
         if phases in T["phases"]:
             ctx.add(t, MSCKG.phase, T["phases"][phases])

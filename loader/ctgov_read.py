@@ -15,6 +15,7 @@ NCT_PATTERN = re.compile(r"^NCT\d{8}$")
 NCT_IN_NAME = re.compile(r"NCT\d{8}")
 V1_ROOTS = ("FullStudiesResponse", "FullStudy", "StudyFieldsResponse", "Study", "ProtocolSection")
 V2_DOCS = "https://clinicaltrials.gov/data-api/api"
+MAX_DEPTH = 64  # registry records nest about 10 levels; deeper input only serves to exhaust the parser's stack
 
 
 class JsonObject(dict):
@@ -65,6 +66,28 @@ class StudyFile:
         if i < 0:
             return 1, 1
         return self.text.count("\n", 0, i) + 1, i - (self.text.rfind("\n", 0, i) + 1) + 1
+
+
+def _too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The offset of the first bracket that opens nesting level limit + 1 (strings skipped), or None."""
+    depth, in_string, escaped = 0, False, False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return i
+        elif ch in "]}":
+            depth -= 1
+    return None
 
 
 def _unclosed(text: str) -> bool:
@@ -140,6 +163,10 @@ def read_study_file(path: Path) -> StudyFile:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SourceError([Problem(file, line, col, "", "the file is not UTF-8 text")]) from None
+    deep = _too_deep(text)
+    if deep is not None:
+        line, col = text.count("\n", 0, deep) + 1, deep - (text.rfind("\n", 0, deep) + 1) + 1
+        raise SourceError([Problem(file, line, col, "", f"JSON nested more than {MAX_DEPTH} levels deep: not a registry record")])
     try:
         tree = json.loads(text, object_pairs_hook=_object, parse_float=Number, parse_int=Number,
                           parse_constant=_reject_constant)

@@ -164,3 +164,23 @@ def test_a_cached_file_changed_after_its_fetch_is_reported(tmp_path):
     assert p.file == str(path) and "changed after it was fetched" in p.message
     assert p.hint == f"msckg fetch ctgov NCT91000001 --out {cache} downloads it again"
     assert read_manifest(cache)["NCT91000002.json"].nct_id == "NCT91000002"
+
+
+def test_deeply_nested_json_is_a_source_error_not_a_crash(tmp_path):
+    p = tmp_path / "NCT01234567.json"
+    p.write_text('{"protocolSection": {"identificationModule": {"nctId": "NCT01234567"}, "x": ' + "[" * 5000 + "]" * 5000 + "}}")
+    with pytest.raises(SourceError) as exc:
+        ctgov_to_graph(p)
+    (problem,) = exc.value.problems
+    assert "nested more than 64 levels" in problem.message and (problem.line, problem.column) == (1, 139)
+
+
+def test_a_field_of_the_wrong_json_type_is_listed_not_fatal(tmp_path):
+    tree = json.loads(GOOD.read_text())
+    tree["protocolSection"]["designModule"]["phases"] = "PHASE2"
+    tree["protocolSection"]["armsInterventionsModule"]["armGroups"][0] = "Zetamab"
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps(tree))
+    rec = ctgov_to_graph(p)
+    assert dict(rec.dropped)["protocolSection.designModule.phases"].startswith("phases is not a list")
+    assert rec.ledger["arm group"] == [2, 1, 1]
