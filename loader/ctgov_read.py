@@ -68,8 +68,9 @@ class StudyFile:
         return self.text.count("\n", 0, i) + 1, i - (self.text.rfind("\n", 0, i) + 1) + 1
 
 
-def _too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
-    """The offset of the first bracket that opens nesting level limit + 1 (strings skipped), or None."""
+def _brackets(text: str, limit: int = MAX_DEPTH) -> tuple[int | None, bool]:
+    """(offset of the first bracket that opens nesting level limit + 1, or None; whether the text ends inside a
+    string or with brackets open), strings skipped."""
     depth, in_string, escaped = 0, False, False
     for i, ch in enumerate(text):
         if in_string:
@@ -84,30 +85,10 @@ def _too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
         elif ch in "[{":
             depth += 1
             if depth > limit:
-                return i
+                return i, True
         elif ch in "]}":
             depth -= 1
-    return None
-
-
-def _unclosed(text: str) -> bool:
-    """True when the text ends inside a string or with brackets left open: the end of a valid JSON text is missing."""
-    depth, in_string, escaped = 0, False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-    return in_string or depth > 0
+    return None, in_string or depth > 0
 
 
 def _fetch_hint(path: Path, ids: list[str]) -> str:
@@ -163,7 +144,7 @@ def read_study_file(path: Path) -> StudyFile:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SourceError([Problem(file, line, col, "", "the file is not UTF-8 text")]) from None
-    deep = _too_deep(text)
+    deep = _brackets(text)[0]
     if deep is not None:
         line, col = text.count("\n", 0, deep) + 1, deep - (text.rfind("\n", 0, deep) + 1) + 1
         raise SourceError([Problem(file, line, col, "", f"JSON nested more than {MAX_DEPTH} levels deep: not a registry record")])
@@ -171,7 +152,7 @@ def read_study_file(path: Path) -> StudyFile:
         tree = json.loads(text, object_pairs_hook=_object, parse_float=Number, parse_int=Number,
                           parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip()) or _unclosed(text)
+        truncated = exc.pos >= len(text.rstrip()) or _brackets(text)[1]
         why = "the file ends in the middle of the JSON (a truncated download?)" if truncated else f"malformed JSON: {exc.msg}"
         hint = _fetch_hint(path, []) if truncated and NCT_IN_NAME.search(path.name) else ""
         raise SourceError([Problem(file, exc.lineno, exc.colno, "", why, hint=hint)]) from None
