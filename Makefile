@@ -68,6 +68,7 @@ bench: $(STAMP)  ## the real pipeline at BENCH_SIZES trials (default "1000 10000
 	BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/pool.py
+	$(BIN)/python benchmarks/ctgov_loader.py
 
 fuzz: $(STAMP)  ## hypothesis at 10,000 examples per property + atheris 10,000 runs per entry point -> fuzz/last-run.md
 	$(PIP_QUIET) $(BIN)/pip install -q -e '.[test,fuzz]'

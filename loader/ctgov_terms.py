@@ -1,4 +1,4 @@
-"""ClinicalTrials.gov enum values and analysis types -> msckg terms, read from the TSV tables beside this file."""
+"""ClinicalTrials.gov enum values, analysis types, outcome kinds and units -> msckg terms, read from the TSV tables beside this file."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from .schema import MSCKG
+from .schema import MSCKG, read_prefixes
 
 HERE = Path(__file__).resolve().parent
 ENUM_TABLE = HERE / "ctgov_terms.tsv"
 ANALYSIS_TABLE = HERE / "ctgov_analysis_types.tsv"
+OUTCOME_KIND_TABLE = HERE / "ctgov_outcome_kinds.tsv"
+UNIT_TABLE = HERE / "ctgov_units.tsv"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -43,3 +45,31 @@ def enum_tables() -> dict[str, dict]:
 def analysis_types() -> list[tuple[re.Pattern, URIRef]]:
     """(pattern, comparison class) in table order: the first pattern found in the parameter type wins."""
     return [(re.compile(row["pattern"]), _term(row["term"], ANALYSIS_TABLE)) for row in _rows(ANALYSIS_TABLE)]
+
+
+@lru_cache(maxsize=1)
+def outcome_kinds() -> list[tuple[re.Pattern, URIRef | None]]:
+    """(pattern, outcome kind or None for 'not a response outcome') in table order."""
+    return [(re.compile(row["pattern"]), _term(row["term"], OUTCOME_KIND_TABLE) if row["term"] else None)
+            for row in _rows(OUTCOME_KIND_TABLE)]
+
+
+def unit_key(printed: str) -> str:
+    """A printed unit for looking up: case-folded, spaces collapsed, no space around '/', '^', '*' and '.'."""
+    s = re.sub(r"\s+", " ", printed.strip().casefold())
+    return re.sub(r"\s*([/^*])\s*", r"\1", s)
+
+
+@lru_cache(maxsize=1)
+def units() -> dict[str, tuple[str, URIRef | None]]:
+    """Printed unit (unit_key) -> (UCUM code, UO or QUDT term or None)."""
+    conv = read_prefixes()
+    out: dict[str, tuple[str, URIRef | None]] = {}
+    for row in _rows(UNIT_TABLE):
+        term = URIRef(conv.expand_strict(row["term"])) if row["term"] else None
+        for spelling in row["printed"].split(" | "):
+            key = unit_key(spelling)
+            if key in out:
+                raise ValueError(f"{UNIT_TABLE.name}: the unit '{spelling}' is listed twice")
+            out[key] = (row["ucum"], term)
+    return out

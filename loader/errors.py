@@ -15,12 +15,14 @@ class Problem:
     field: str
     message: str
     record: str = ""
+    hint: str = ""  # a command that works for this file, when there is one
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         rec = f" record {self.record}" if self.record else ""
         fld = f" field '{self.field}'" if self.field else ""
-        return f"{where}:{rec}{fld}: {self.message}"
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{where}:{rec}{fld}: {self.message}{hint}"
 
 
 @dataclass

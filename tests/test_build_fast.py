@@ -13,12 +13,14 @@ from benchmarks.generate import generate
 from msckg.graph.build import parallel
 from msckg.graph.build.dataset import ONTOLOGY_GRAPH, canonical_hash
 from msckg.graph.build.provenance import BUILD_GRAPH
+from msckg.graph.build.registry import organisation_labels
 from msckg.graph.build.run import assemble, build
+from msckg.graph.build.sources import load_extra_sources
 from msckg.graph.safety import UnsafeInput, check_query
 from msckg.graph.store.embedded import EmbeddedStore
 from msckg.loader.sink import NTriplesGraph, TripleSink, fast_graphs
 
-from .conftest import SHARED
+from .conftest import ROOT, SHARED
 
 NOW = "2025-01-01T00:00:00+00:00"
 
@@ -69,26 +71,38 @@ def corpus(tmp_path_factory) -> Path:
     return out
 
 
-def test_worker_processes_give_the_same_dataset(corpus):
+def _in_workers(files, monkeypatch, labels=None):
+    """Load registry files the way a large build does: worker processes, small chunks."""
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 5)  # several chunks: organisations named in more than one
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    with fast_graphs():
+        return load_extra_sources(files, None, None, None, labels)
+
+
+def test_worker_processes_give_the_same_dataset(corpus, monkeypatch):
     files = [corpus / "ctgov"]
     with fast_graphs():
         one = assemble(corpus / "data", extra_sources=files, load_time=NOW)
-    recs = parallel.load_sources(files, NOW, n_workers=2, min_files=1)
-    assert recs and all(isinstance(r.graph, NTriplesGraph) for r in recs)
+    registry = {r.graph_iri for r in one.reports if r.path.endswith(".json")}
+    labels = organisation_labels(g for iri, g in one.graphs.items() if iri not in registry)
+    recs = _in_workers(files, monkeypatch, labels)
+    assert recs and all(isinstance(r.graph, NTriplesGraph) for r in recs), "the worker path was not taken"
     two = {r.graph_iri: r.graph for r in recs}
     seq = {iri: g for iri, g in one.graphs.items() if iri in two}
     assert len(seq) == len(two) == len(list((corpus / "ctgov").glob("*.json")))
+    # the first source to name an organisation gives its label, whichever worker loaded it
     assert canonical_hash(seq) == canonical_hash(two)
     assert [r.path for r in recs] == sorted(r.path for r in recs)  # same order as given
 
 
-def test_worker_processes_report_every_bad_file(tmp_path):
+def test_worker_processes_report_every_bad_file(tmp_path, monkeypatch):
     for i in range(3):
         (tmp_path / f"NCT0000000{i}.json").write_text('{"protocolSection": {"identificationModule": {"nctId": "NCT1"}}}')
     from msckg.loader.errors import SourceError
 
     with pytest.raises(SourceError) as exc:
-        parallel.load_sources([tmp_path], NOW, n_workers=2, min_files=1)
+        _in_workers([tmp_path], monkeypatch)
     assert len({p.file for p in exc.value.problems}) == 3
 
 
@@ -142,3 +156,30 @@ def test_safety_fast_path_accepts_plain_queries_without_parsing(monkeypatch):
 
     monkeypatch.setattr(parser, "parseQuery", boom)
     check_query("# summary: adds nothing\nSELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+
+
+def test_worker_processes_give_one_label_per_organisation(tmp_path, monkeypatch):
+    """An organisation named in records that different workers load gets the label of the first file
+    that names it and altLabels for the other spellings, as one process loading them in order gives."""
+    import json
+
+    from rdflib import RDFS, SKOS
+
+    base = json.loads((ROOT / "tests" / "fixtures" / "ctgov" / "NCT90000001-placebo-to-open-label.json").read_text())
+    spellings = ["Acme Cell Therapy Inc", "ACME Cell Therapy, Inc.", "Acme Cell Therapy Inc", "Acme cell therapy inc."]
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    for i, name in enumerate(spellings * 3):
+        rec = json.loads(json.dumps(base))
+        rec["protocolSection"]["identificationModule"]["nctId"] = f"NCT8{i:07d}"
+        rec["protocolSection"]["sponsorCollaboratorsModule"] = {"leadSponsor": {"name": name, "class": "INDUSTRY"}}
+        (folder / f"NCT8{i:07d}.json").write_text(json.dumps(rec))
+    with fast_graphs():
+        one = load_extra_sources([folder], None, None, None, {})
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    two = _in_workers([folder], monkeypatch, {})
+    assert all(isinstance(r.graph, NTriplesGraph) for r in two)
+    assert canonical_hash({r.graph_iri: r.graph for r in one}) == canonical_hash({r.graph_iri: r.graph for r in two})
+    labels = {str(o) for r in one for s, p, o in r.graph if p == RDFS.label and "/org/" in str(s)}
+    alts = {str(o) for r in one for s, p, o in r.graph if p == SKOS.altLabel and "/org/" in str(s)}
+    assert labels == {spellings[0]} and alts == set(spellings[1:]) - {spellings[0]}

@@ -248,11 +248,15 @@ def test_nct04431453_other_adverse_event_and_baseline():
     assert g.value(n, MSCKG.serious).toPython() is False
     assert str(g.value(n, MSCKG.affected)) == str(stat["numAffected"])
     assert str(g.value(n, MSCKG.atRisk)) == str(stat["numAtRisk"])
-    # baseline: overall number of participants per arm (BG000 = 12); the Total column is no arm
+    # baseline: overall number of participants per arm (BG000 = 12); the Total column is the overall population
     b = ID["pub/ctgov-NCT04431453/baseline/participants/bg000"]
     assert g.value(b, MSCKG["count"]) == Literal("12", datatype=XSD.nonNegativeInteger)
     assert g.value(b, MSCKG.arm) == ID["trial/NCT04431453/arm/0"]
-    assert (ID["pub/ctgov-NCT04431453/baseline/participants/bg008"], None, None) not in g
+    total = ID["pub/ctgov-NCT04431453/baseline/participants/bg008"]
+    counts = {c["groupId"]: c["value"] for c in src["baselineCharacteristicsModule"]["denoms"][0]["counts"]}
+    assert g.value(total, MSCKG.arm) is None
+    assert g.value(total, MSCKG.population) == ID["trial/NCT04431453/population/all-reporting-groups"]
+    assert str(g.value(total, MSCKG["count"])) == counts["BG008"]
 
 
 def test_nct04431453_has_no_analyses_so_no_comparisons():
@@ -266,11 +270,11 @@ def test_nct04431453_counts_add_up_with_reasons():
     assert rec.records_in == rec.entities_out + rec.rejected
     assert rec.rejected > 0
     notes = [str(n) for n in rec.graph.objects(rec.graph_iri, MSCKG.note)]
-    assert any(n.startswith("rejected ") and "'Total' column" in n for n in notes)
     assert any(n.startswith("rejected ") and "'NA'" in n for n in notes)
     assert any("Inter-Quartile Range" in n for n in notes)
+    assert any(n.startswith("not read: ") for n in notes)
     total = sum(int(n.split(" ", 2)[1]) for n in notes if n.startswith("rejected "))
-    assert total == rec.rejected
+    assert total == rec.rejected == sum(r[2] for r in rec.ledger.values())
 
 
 # ------------------------------------------------------------------------------------ analyses (other records)
@@ -296,8 +300,14 @@ def test_analysis_p_bound_and_90_ci_not_written_as_95():
     assert g.value(c, MSCKG.estimate) == Literal("34.0", datatype=XSD.decimal)
     assert g.value(c, MSCKG.pValue) == Literal("0.0001", datatype=XSD.decimal)
     assert g.value(c, MSCKG.pValueBound) == Literal("<")
+    # a 90% interval is kept with its level, never as the 95% CI
+    an = json.loads(real("NCT02210780.json").read_text())["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"][3]["analyses"][0]
     assert g.value(c, MSCKG.ciLower) is None and g.value(c, MSCKG.ciUpper) is None
-    assert any("90%" in str(n) for n in g.objects(c, MSCKG.note))
+    assert [str(g.value(c, MSCKG[p])) for p in ("intervalLower", "intervalUpper", "intervalLevel")] == \
+        [an["ciLowerLimit"], an["ciUpperLimit"], an["ciPctValue"]]
+    assert g.value(c, MSCKG.intervalSides) == Literal("two-sided")
+    assert g.value(c, MSCKG.hypothesisType) == MSCKG.SuperiorityHypothesis
+    assert g.value(c, MSCKG.parameterType) == Literal(an["paramType"])
     # both arm groups are registered as EXPERIMENTAL: the direction comes from estimateComment
     # "Dupilumab 300 mg qw vs. Placebo qw"
     assert g.value(c, MSCKG.experimentalArm) == ID["trial/NCT02210780/arm/1"]
@@ -355,7 +365,7 @@ def test_truncated_json(tmp_path):
     p = write(tmp_path, '{"protocolSection": {"identificationModule": {"nctId": "NCT01234567"')
     with pytest.raises(SourceError) as exc:
         ctgov_to_graph(p)
-    assert exc.value.problems[0].line == 1 and "malformed JSON" in str(exc.value)
+    assert exc.value.problems[0].line == 1 and "ends in the middle of the JSON" in str(exc.value)
 
 
 def test_duplicate_json_key_is_refused(tmp_path):
@@ -514,10 +524,10 @@ def test_results_groups_arms_totals_and_direction(tmp_path):
                                                                {"groupId": "EG001", "numAffected": 1, "numAtRisk": 41}]}]}}
     rec = ctgov_to_graph(write(tmp_path, json.dumps(tree)))
     g, t = rec.graph, "trial/NCT01234567"
-    assert rec.records_in == rec.entities_out + rec.rejected and rec.rejected == 2  # the 3-group analysis, the Total column
-    # "UC-MSC" matches arm group "1. UC-MSC" once its numbering is set aside; "Pooled" becomes an arm of its own
+    assert rec.records_in == rec.entities_out + rec.rejected and rec.rejected == 1  # the 3-group analysis
+    # "UC-MSC" is arm group "1. UC-MSC" once its list number is set aside; "Pooled" becomes an arm of its own
     assert g.value(ID["pub/ctgov-NCT01234567/result/0/0/0/og000"], MSCKG.arm) == ID[f"{t}/arm/0"]
-    pooled = ID[f"{t}/arm/om0-og002"]
+    pooled = ID[f"{t}/arm/group-pooled"]
     assert g.value(ID["pub/ctgov-NCT01234567/result/0/0/0/og002"], MSCKG.arm) == pooled
     assert (pooled, RDF.type, MSCKG.Arm) in g and (pooled, MSCKG.armOf, ID[t]) in g
     # the odds ratio: experimental = the EXPERIMENTAL arm whatever the groupIds order; 95% CI written
@@ -526,11 +536,13 @@ def test_results_groups_arms_totals_and_direction(tmp_path):
     assert (g.value(c, MSCKG.experimentalArm), g.value(c, MSCKG.comparatorArm)) == (ID[f"{t}/arm/0"], ID[f"{t}/arm/1"])
     assert [str(g.value(c, MSCKG[p])) for p in ("estimate", "ciLower", "ciUpper", "pValue")] == ["3.00", "0.84", "10.7", "0.09"]
     assert g.value(c, MSCKG.asPrinted) == Literal("estimate=3.00")
-    # adverse events: the Total column is no arm; numEvents is kept
+    # adverse events: the Total column is the overall population, not an arm; numEvents is kept
     ae = ID["pub/ctgov-NCT01234567/ae/serious/0/eg000"]
     assert g.value(ae, MSCKG.events) == Literal("2", datatype=XSD.nonNegativeInteger)
     assert g.value(ae, MSCKG.eventClass) == MSCKG.AE_Haemorrhage
-    assert (ID["pub/ctgov-NCT01234567/ae/serious/0/eg001"], None, None) not in g
+    total = ID["pub/ctgov-NCT01234567/ae/serious/0/eg001"]
+    assert g.value(total, MSCKG.arm) is None
+    assert g.value(total, MSCKG.population) == ID[f"{t}/population/all-reporting-groups"]
     # interventions: a cell therapy and a placebo, one regimen per arm
     assert (ID[f"{t}/intervention/0"], RDF.type, MSCKG.CellTherapy) in g
     assert (ID[f"{t}/intervention/1"], RDF.type, MSCKG.Placebo) in g

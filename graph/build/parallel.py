@@ -1,7 +1,7 @@
-"""Registry and RDF sources loaded in worker processes, each graph handed back as N-Triples lines.
+"""Sources loaded in worker processes, each graph handed back as N-Triples lines.
 
-Each source is converted independently of the others, so the files are split into chunks over
-one worker per core (`MSCKG_WORKERS` overrides); a worker returns, per file, its report and its
+Each registry record is converted independently of the others, so the files are split into chunks
+over one worker per core (`MSCKG_WORKERS` overrides); a worker returns each loaded record with its
 graph as the lines `loader.sink.ntriples` writes, which is all the build needs (serialise, hash,
 store). Problems of every bad file come back too and are raised together, as in the sequential
 path; the result is the same dataset (tests/test_build_fast.py).
@@ -12,13 +12,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+from typing import Callable, Sequence
 
-from msckg.loader.errors import SourceError
+from msckg.loader.errors import Problem, SourceError
 from msckg.loader.records import LoadedRecord
-from msckg.loader.sink import NTriplesGraph, fast_graphs, ntriples
-
-from msckg.graph.build.sources import expand_sources, load_source
+from msckg.loader.sink import NTriplesGraph, fast_graphs, fast_mode, ntriples
 
 WORKERS_ENV = "MSCKG_WORKERS"
 CHUNK = 40
@@ -30,44 +28,49 @@ def workers() -> int:
     return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
 
 
-def _load_chunk(args: tuple[list[str], str | None]) -> list[tuple]:
-    paths, load_time = args
-    out = []
+def _run_chunk(args: tuple[Callable, list]) -> list[tuple[str, object]]:
+    load_one, items = args
+    out: list[tuple[str, object]] = []
     with fast_graphs():
-        for p in paths:
+        for item in items:
             try:
-                rec = load_source(Path(p), load_time)
+                rec = load_one(item)
             except SourceError as exc:
                 out.append(("problems", exc.problems))
                 continue
-            lines = ntriples(rec.graph)
-            out.append(("ok", rec.path, rec.graph_iri, lines, rec.graph.has_blank_nodes() if hasattr(rec.graph, "has_blank_nodes") else False,
-                        rec.document, rec.records_in, rec.entities_out, rec.rejected, rec.problems))
+            g = rec.graph
+            rec.graph = NTriplesGraph(g.identifier, ntriples(g), g.has_blank_nodes() if hasattr(g, "has_blank_nodes") else False)
+            out.append(("ok", rec))
     return out
 
 
-def load_sources(paths: list[Path], load_time: str | None = None, progress=None, n_workers: int | None = None,
-                 min_files: int = MIN_FILES) -> list[LoadedRecord]:
-    """Load extra sources (folders expanded) in worker processes; graphs come back as NTriplesGraphs."""
-    from msckg.graph.build.sources import load_extra_sources
+def load_all(load_one: Callable[[object], LoadedRecord], items: Sequence, progress=None, n_workers: int | None = None,
+             min_files: int | None = None) -> tuple[list[LoadedRecord], list[Problem], bool]:
+    """(records in input order, problems of every bad item, whether workers were used).
 
-    files = expand_sources(paths)
+    `load_one` must be picklable (a module-level function or a functools.partial of one). Workers are
+    used inside the build's fast path (`fast_graphs()`) when there are at least `min_files` items."""
     n_workers = n_workers or workers()
-    if n_workers < 2 or len(files) < min_files:
-        return load_extra_sources(files, load_time, progress)
-    chunks = [([str(p) for p in files[i:i + CHUNK]], load_time) for i in range(0, len(files), CHUNK)]
-    out, problems, done = [], [], 0
+    min_files = MIN_FILES if min_files is None else min_files
+    records: list[LoadedRecord] = []
+    problems: list[Problem] = []
+    parallel = fast_mode() and n_workers > 1 and len(items) >= min_files
+    if not parallel:
+        for n, item in enumerate(items, 1):
+            try:
+                records.append(load_one(item))
+            except SourceError as exc:
+                problems.extend(exc.problems)
+            if progress and (n % 200 == 0 or n == len(items)):
+                progress(f"loading sources ({n}/{len(items)} registry files)")
+        return records, problems, False
+    chunks = [(load_one, list(items[i:i + CHUNK])) for i in range(0, len(items), CHUNK)]  # (CHUNK read at call time)
+    done = 0
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for result in pool.map(_load_chunk, chunks):
-            for item in result:
-                if item[0] == "problems":
-                    problems.extend(item[1])
-                    continue
-                _, path, giri, lines, blank, document, r_in, e_out, rej, probs = item
-                out.append(LoadedRecord(path, giri, NTriplesGraph(giri, lines, blank), document, r_in, e_out, rej, probs))
+        for result in pool.map(_run_chunk, chunks):
+            for kind, value in result:
+                (problems.extend if kind == "problems" else records.append)(value)
             done += len(result)
             if progress:
-                progress(f"loading sources ({done}/{len(files)} registry and RDF files, {n_workers} workers)")
-    if problems:
-        raise SourceError(problems)
-    return out
+                progress(f"loading sources ({done}/{len(items)} registry files, {n_workers} workers)")
+    return records, problems, True

@@ -15,6 +15,7 @@ from typing import Callable
 import pyoxigraph as ox
 from rdflib import Graph
 
+from msckg.loader.errors import SourceError
 from msckg.loader.records import load_records
 from msckg.loader.schema import build_schema
 from msckg.loader.sink import fast_graphs, fast_mode
@@ -136,29 +137,41 @@ def _checkpoint(step: str) -> None:
 
 
 def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
-             load_time: str | None = None, progress: Callable[[str], None] | None = None) -> Assembled:
-    """Load the ontology and every source file into named graphs (raises SourceError on bad input).
+             load_time: str | None = None, progress: Callable[[str], None] | None = None, prefer: str | None = None) -> Assembled:
+    """Load the ontology and every source file into named graphs (one SourceError names every bad file).
 
     Inside `loader.sink.fast_graphs()` the graphs are light TripleSinks, else rdflib Graphs. The load
     time goes into the build record graph only (graph/build/provenance.py), never into a data graph."""
     from msckg.graph.build.mappings import MAPPINGS_FOLDER, MAPPINGS_GRAPH, mapping_graph
-    from msckg.graph.build.parallel import load_sources
     from msckg.graph.build.provenance import BUILD_GRAPH, build_record, now
+    from msckg.graph.build.registry import organisation_labels
     from msckg.graph.build.sources import load_extra_sources
 
     out = Assembled()
     out.graphs[ONTOLOGY_GRAPH] = ontology_graph(ontology, ROOT)  # strict parse first: errors with line and column
     schema = build_schema(ontology)
-    for rec in load_records(record_files(data), schema, Path(data).resolve().parent):  # paths shown as data/...
-        out.graphs[rec.graph_iri] = rec.graph
-        out.reports.append(rec)
-    extra = load_sources(extra_sources or [], None, progress) if fast_mode() else load_extra_sources(extra_sources or [], None, progress)
-    for rec in extra:
-        out.graphs[rec.graph_iri] = rec.graph
-        out.reports.append(rec)
-    mappings = mapping_graph(ontology / MAPPINGS_FOLDER)  # reviewed `msckg link` candidates
-    if len(mappings):
-        out.graphs[MAPPINGS_GRAPH] = mappings
+    problems = []
+    try:
+        for rec in load_records(record_files(data), schema, Path(data).resolve().parent):  # paths shown as data/...
+            out.graphs[rec.graph_iri] = rec.graph
+            out.reports.append(rec)
+    except SourceError as exc:  # go on: the registry files' problems are reported in the same run
+        problems.extend(exc.problems)
+    try:
+        labels = organisation_labels(out.graphs.values())
+        for rec in load_extra_sources(extra_sources or [], None, data, prefer, labels, progress):
+            out.graphs[rec.graph_iri] = rec.graph
+            out.reports.append(rec)
+    except SourceError as exc:
+        problems.extend(exc.problems)
+    try:
+        mappings = mapping_graph(ontology / MAPPINGS_FOLDER)  # reviewed `msckg link` candidates
+        if len(mappings):
+            out.graphs[MAPPINGS_GRAPH] = mappings
+    except SourceError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise SourceError(problems)
     out.graphs[BUILD_GRAPH] = build_record(list(out.graphs), load_time or now())  # the load time lives here only
     return out
 
@@ -192,7 +205,7 @@ def add_derived(assembled: Assembled, data: Path, now: str) -> bool:
 
 
 def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
-          progress: Callable[[str], None] = lambda s: None) -> BuildResult:
+          progress: Callable[[str], None] = lambda s: None, prefer: str | None = None) -> BuildResult:
     """Build the graph into `store_folder`; the live store changes only if every step succeeds."""
     t0 = time.perf_counter()
     store_folder = Path(store_folder)
@@ -200,7 +213,7 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
     with StoreLock(store_folder):
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         with phases.step("assemble", "loading sources"), fast_graphs():
-            assembled = assemble(data, ontology, extra_sources, now, progress)
+            assembled = assemble(data, ontology, extra_sources, now, progress, prefer)
         with phases.step("derive", "re-deriving saved pooled analyses"):
             add_derived(assembled, data, now)
         with phases.step("serialise", "writing N-Quads"):

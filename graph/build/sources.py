@@ -126,28 +126,28 @@ def expand_sources(paths: list[Path]) -> list[Path]:
     return out
 
 
-def load_source(p: Path, load_time: str | None = None) -> LoadedRecord:
-    """One extra source file with the loader for its format."""
-    if p.suffix == ".json":
-        from msckg.loader.ctgov import ctgov_to_graph
+def load_extra_sources(paths: list[Path], load_time: str | None = None, data: Path | None = None,
+                       prefer: str | None = None, org_labels: dict | None = None, progress=None) -> list[LoadedRecord]:
+    """Load each extra source file (folders: every loadable file in them) with the loader for its format;
+    one SourceError names every bad file. Registry records go through graph.build.registry (duplicate
+    NCT IDs, the fetch manifest, the reviewed group-to-arm table; worker processes at scale)."""
+    from msckg.graph.build.registry import load_registry_records
 
-        return ctgov_to_graph(p, load_time=load_time)
-    if p.suffix in RDF_FORMATS:
-        return load_rdf_file(p, load_time)
-    raise _problem(p, f"no loader for '{p.suffix}' files (known: .json ClinicalTrials.gov API v2, {', '.join(RDF_FORMATS)})")
-
-
-def load_extra_sources(paths: list[Path], load_time: str | None = None, progress=None) -> list[LoadedRecord]:
-    """Load each extra source file (folders: every loadable file in them); every bad file is reported, in one error."""
     out, problems = [], []
     files = expand_sources(paths)
-    for n, p in enumerate(files, 1):
-        try:
-            out.append(load_source(p, load_time))
-        except SourceError as exc:
-            problems.extend(exc.problems)
-        if progress and (n % 200 == 0 or n == len(files)):
-            progress(f"loading sources ({n}/{len(files)} registry and RDF files)")
+    registry = [p for p in files if p.suffix == ".json"]
+    for p in files:
+        if p.suffix in RDF_FORMATS:
+            try:
+                out.append(load_rdf_file(p, load_time))
+            except SourceError as exc:
+                problems.extend(exc.problems)
+        elif p.suffix != ".json":
+            problems.extend(_problem(p, f"no loader for '{p.suffix}' files (known: .json ClinicalTrials.gov API v2, {', '.join(RDF_FORMATS)})").problems)
+    try:
+        out.extend(load_registry_records(registry, load_time, data, prefer, org_labels, progress))
+    except SourceError as exc:
+        problems.extend(exc.problems)
     if problems:
         raise SourceError(problems)
     return out

@@ -9,7 +9,7 @@ import typer
 
 from msckg.graph import paths
 
-from . import build_cmds, ontology_cmds, pool_cmds, query_cmds, search_cmds
+from . import build_cmds, fetch_cmds, ontology_cmds, pool_cmds, query_cmds, search_cmds
 from .common import STATE
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ for _name, _fn in (
     ("pool", pool_cmds.pool),
 ):
     app.command(_name)(_fn)
+app.add_typer(fetch_cmds.fetch_app, name="fetch")
 
 if __name__ == "__main__":
     app()

@@ -20,16 +20,29 @@ SOURCE_ROWS = 40  # above this many sources, the build's table shows one row per
 
 
 @guarded
-def check(files: List[Path] = typer.Argument(None, help="Record files to check (default: every file in data/).")):
-    """Check curated record files without building: syntax, fields, types, references.
+def check(files: List[Path] = typer.Argument(None, help="Record files to check (default: every file in data/): curated YAML or ClinicalTrials.gov JSON.")):
+    """Check record files without building: syntax, fields, types, references (YAML); JSON paths and NCT IDs (JSON).
 
-    Example: msckg check data/entities/*.yaml data/records/000-chen-2024-sttt.yaml
+    Example: msckg check data/entities/*.yaml data/records/000-chen-2024-sttt.yaml   |   msckg check ctgov-cache/*.json
     """
+    from msckg.graph.build.registry import load_registry_records
+    from msckg.loader.errors import SourceError
     from msckg.loader.records import load_records
     from msckg.loader.schema import build_schema
 
     files = files or paths.record_files()
-    recs = load_records([f.resolve() for f in files], build_schema(paths.ONTOLOGY), paths.ROOT)
+    registry = [f for f in files if f.suffix == ".json"]
+    problems, recs = [], []
+    try:
+        recs += load_records([f.resolve() for f in files if f.suffix != ".json"], build_schema(paths.ONTOLOGY), paths.ROOT)
+    except SourceError as exc:
+        problems += exc.problems
+    try:
+        recs += load_registry_records(registry, data=paths.DATA)
+    except SourceError as exc:
+        problems += exc.problems
+    if problems:
+        raise SourceError(problems)
     for r in recs:
         info(f"{escape(r.path)}: {r.records_in} in, {r.entities_out} entities out, {r.rejected} rejected, {len(r.graph)} triples")
     out.print(f"[green]ok[/green]: {len(recs)} file(s), {sum(r.entities_out for r in recs)} entities")
@@ -38,6 +51,9 @@ def check(files: List[Path] = typer.Argument(None, help="Record files to check (
 @guarded
 def build(
     ctgov: List[Path] = typer.Option([], "--source", "--ctgov", help="Also load a ClinicalTrials.gov API v2 JSON record or an RDF file (.ttl .nt .jsonld .rdf), or every such file in a folder (repeatable)."),
+    source_dirs: List[Path] = typer.Option([], "--source-dir", help="Also load every ClinicalTrials.gov record (*.json) of a folder, e.g. a 'msckg fetch ctgov' cache (repeatable)."),
+    prefer: Optional[str] = typer.Option(None, "--prefer", help="Two files with one NCT ID: 'newest' keeps the later lastUpdatePostDate (default: an error naming both)."),
+    report: Optional[str] = typer.Option(None, "--report", help="'unmapped': per registry record, the ledger per kind, results groups made arms, adverse-event terms without a class and every JSON path not mapped."),
     fmt: str = typer.Option("table", "--format", help="Report format: table or json."),
     data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records (entities/ and records/)."),
 ):
@@ -46,26 +62,43 @@ def build(
     Registry records load in one worker process per core (MSCKG_WORKERS sets how many); 'msckg -v build' shows
     the time, CPU and memory of each step.
 
-    Example: msckg build   |   msckg --store /tmp/kg build --source NCT04431453.json   |   msckg build --source registry/
+    Example: msckg build
+
+    Example: msckg --store /tmp/kg build --source NCT04431453.json
+
+    Example: msckg build --source-dir ctgov-cache --prefer newest --report unmapped
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
+    from msckg.graph.build.registry import PREFER, registry_files
     from msckg.graph.build.run import BuildFailed, build as run_build
+    from msckg.graph.cli import registry_report
 
+    if prefer is not None and prefer not in PREFER:
+        fail(f"unknown --prefer value '{prefer}'", f"use one of: {', '.join(PREFER)}")
+    if report is not None and report != "unmapped":
+        fail(f"unknown --report value '{report}'", "use --report unmapped")
+    sources = list(ctgov) + [f for d in source_dirs for f in registry_files(d)]
     if STATE["endpoint"]:
-        return push_remote(ctgov, data, fmt)
+        return push_remote(sources, data, fmt, prefer)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, disable=STATE["quiet"], transient=True) as prog:
         task = prog.add_task("building", total=None)
         try:
-            res = run_build(STATE["store"], data=data, extra_sources=list(ctgov), progress=lambda s: prog.update(task, description=s))
+            res = run_build(STATE["store"], data=data, extra_sources=sources, progress=lambda s: prog.update(task, description=s),
+                            prefer=prefer)
         except BuildFailed as exc:
             if exc.report:
                 print_report(exc.report, fmt)
             fail(str(exc), "see the violations above; 'msckg validate' lists them by rule")
     if fmt == "json":
+        def source(r):
+            entry = {"file": r.path, "records_in": r.records_in, "entities_out": r.entities_out, "rejected": r.rejected}
+            if report and registry_report.registry_records([r]):
+                entry.update(registry_report.as_json(r))
+            return entry
         print(json.dumps({"store": str(res.store), "triples": res.triples, "graphs": res.graphs, "canonical_hash": res.canonical_hash,
                           "seconds": res.seconds, "phases": [asdict(p) for p in res.phases],
-                          "sources": [{"file": r.path, "records_in": r.records_in, "entities_out": r.entities_out, "rejected": r.rejected} for r in res.assembled.reports]}, indent=2))
+                          "sources": [source(r) for r in res.assembled.reports]}, indent=2))
         return
     if not STATE["quiet"]:
         from rich.table import Table
@@ -90,10 +123,16 @@ def build(
             for p in res.phases:
                 err.print(f"  {p.name:<40} {p.wall:8.2f} s wall {p.cpu:8.2f} s CPU  peak {p.peak_rss_mb:8.0f} MiB")
         err.print(f"validation: ok ({len(acknowledged)} known source problem(s) flagged by curators, {len(warnings)} warning(s); 'msckg validate' shows them)")
+        for line in registry_report.superseded_lines(res.assembled.reports):
+            err.print(line)
+        if report:
+            registry_report.print_report(err, res.assembled.reports)
+        elif registry_report.summary_line(res.assembled.reports):
+            err.print(registry_report.summary_line(res.assembled.reports))
     out.print(f"[green]built[/green] {res.triples} triples in {res.graphs} graphs into {escape(str(res.store))} in {res.seconds:.1f}s (hash {res.canonical_hash[:16]})")
 
 
-def push_remote(ctgov, data, fmt: str = "table"):
+def push_remote(ctgov, data, fmt: str = "table", prefer: str | None = None):
     """Load, validate, then replace the remote store's dataset graphs: nothing is pushed if validation fails."""
     import pyoxigraph as ox
 
@@ -104,7 +143,7 @@ def push_remote(ctgov, data, fmt: str = "table"):
 
     store = open_store()
     with fast_graphs():
-        assembled = assemble(data, extra_sources=list(ctgov))
+        assembled = assemble(data, extra_sources=list(ctgov), prefer=prefer)
     mem = ox.Store()
     mem.bulk_load(assembled.nquads(), format=ox.RdfFormat.N_QUADS)
     report = validate(mem)
