@@ -10,6 +10,7 @@ import typer
 from msckg.graph import paths
 
 from . import build_cmds, ontology_cmds, query_cmds, search_cmds
+from . import serve_cmds
 from .common import STATE
 
 app = typer.Typer(
@@ -39,6 +40,8 @@ for _name, _fn in (
     ("query", query_cmds.query), ("ask", query_cmds.ask), ("queries", query_cmds.list_queries),
     ("export", build_cmds.export), ("stats", build_cmds.stats), ("reason", ontology_cmds.reason),
     ("search", search_cmds.search_cmd), ("search-eval", search_cmds.search_eval_cmd), ("link", search_cmds.link_cmd),
+    ("serve", serve_cmds.serve),
+    ("describe", serve_cmds.describe),
 ):
     app.command(_name)(_fn)
 
