@@ -88,7 +88,7 @@ class Backend:
         check_request_query(query, self.settings.allow_service)
         if self.settings.endpoint:
             return self._forward(query, default_graphs, named_graphs)
-        kwargs = {}
+        kwargs = {"base_iri": f"{self.settings.public_base}/sparql"}  # relative IRIs resolve against the endpoint
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         elif named_graphs:
