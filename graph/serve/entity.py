@@ -3,20 +3,26 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from msckg.graph.query.binding import bind_with_values
 from msckg.graph.query.output import shorten
 
-from .backend import Backend, labels_for, ontology_labels
+from .backend import Backend, internal_query, labels_for, ontology_labels
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 M = "https://w3id.org/msckg/"
 SOURCE, LOCATOR = URIRef(M + "source"), URIRef(M + "locator")
-HUB = 200          # more entities than this through one property: a list of the first ones, not a table
+HUB = 200             # more entities than this through one property: a list of the first ones, not a table
 SECOND_HOP_MAX = 400  # incoming entities at most for the two-links-away tables
+TABLE_ROWS = 100      # rows shown per two-links-away table (the total is shown; saved queries give all)
 
 
 @dataclass
@@ -79,13 +85,38 @@ def _text(term, label: str | None) -> str:
     return "" if term is None else str(term)
 
 
+def _light(term):
+    """A term as the page needs it: IRIs stay IRIs, literals become their text (cheap to make)."""
+    if term is None or isinstance(term, URIRef):
+        return term
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, (ox.Literal, ox.BlankNode)):
+        return term.value if isinstance(term, ox.Literal) else f"_:{term.value}"
+    return str(term)
+
+
+def _rows(backend: Backend, name: str, bindings: dict | None = None, members: list[str] | None = None) -> list[tuple]:
+    """One of the server's entity queries, as tuples of light terms; `members` adds VALUES ?m { ... }."""
+    text = internal_query(name)
+    if members is not None:
+        values = " ".join(str(ox.NamedNode(m)) for m in members)  # pyoxigraph checks and writes each IRI
+        text = _WHERE.sub(lambda mt: mt.group(0) + f"\n  VALUES ?m {{ {values} }}\n", text, count=1)
+    if backend.settings.endpoint:
+        return [tuple(_light(t) for t in r) for r in backend.store.select(text, bindings or {}).rows]
+    res = backend.store.oxigraph.query(bind_with_values(text, {k: v for k, v in (bindings or {}).items()}),
+                                       use_default_graph_as_union=True)
+    names = [v.value for v in res.variables]
+    return [tuple(_light(sol[n]) for n in names) for sol in res]
+
+
 def _members(rows, labels) -> "OrderedDict[str, dict[str, list[Value]]]":
     out: OrderedDict[str, dict[str, list[Value]]] = OrderedDict()
-    for m, q, v, v_label in rows.rows:
+    for m, q, v, v_label in rows:
         if not isinstance(m, URIRef) or q is None:
             continue
         cells = out.setdefault(str(m), defaultdict(list))
-        val = Value(v, _text(v, str(v_label) if v_label is not None else labels.get(str(v))))
+        val = Value(v, _text(v, v_label if v_label is not None else labels.get(str(v))))
         if all(x.term != v for x in cells[str(q)]):
             cells[str(q)].append(val)
     return out
@@ -99,16 +130,11 @@ def _kind(cells, labels) -> tuple[str, str]:
     return first, labels.get(first) or shorten(URIRef(first))
 
 
-def _plural(label: str) -> str:
-    label = label[:1].upper() + label[1:]
-    if label.endswith(("s", "x")):
-        return label
-    if label.endswith("y") and not label.endswith(("ay", "ey", "oy")):
-        return label[:-1] + "ies"
-    return label + "s"
+def _title(label: str) -> str:
+    return label[:1].upper() + label[1:]
 
 
-def _tables(members, labels, via: str, hide: set[str], seen: set[str]) -> list[Table]:
+def _tables(members, labels, via: str, hide: set[str], seen: set[str], totals: dict | None = None) -> list[Table]:
     groups: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
     for m, cells in members.items():
         if m in seen:
@@ -128,7 +154,8 @@ def _tables(members, labels, via: str, hide: set[str], seen: set[str]) -> list[T
         for m in sorted(ms, key=lambda m: (_label_of(members[m]) or m)):
             rows.append((Value(URIRef(m), _label_of(members[m]) or shorten(URIRef(m))), members[m]))
         cols = [(q, labels.get(q) or shorten(URIRef(q))) for q in props]
-        tables.append(Table(_plural(cls_label), via, cols, rows, len(ms)))
+        total = (totals or {}).get(cls, len(ms))
+        tables.append(Table(_title(cls_label), via, cols, rows, total))
     return tables
 
 
@@ -142,50 +169,65 @@ def describe_entity(backend: Backend, iri: str) -> EntityPage:
     labels = ontology_labels(backend)
     node = URIRef(iri)
     bind = {"entity": node}
-    facts_rows = backend.internal("entity-facts", bind)
     by_prop: OrderedDict[str, Fact] = OrderedDict()
-    types, own_label = [], ""
-    for p, o, g, o_label in facts_rows.rows:
+    facts_rows = _rows(backend, "entity-facts", bind)
+    for p, o, g, o_label in facts_rows:
         p_s = str(p)
         fact = by_prop.setdefault(p_s, Fact(p_s, labels.get(p_s) or shorten(p), [], []))
         if all(v.term != o for v in fact.values):
-            fact.values.append(Value(o, _text(o, str(o_label) if o_label is not None else labels.get(str(o)))))
+            fact.values.append(Value(o, _text(o, o_label if o_label is not None else labels.get(str(o)))))
         if g is not None and str(g) not in fact.graphs:
             fact.graphs.append(str(g))
-    if str(RDF.type) in by_prop:
-        types = by_prop.pop(str(RDF.type)).values
-    if str(RDFS.label) in by_prop:
-        own_label = by_prop[str(RDFS.label)].values[0].text
-    elif M + "title" in by_prop:
-        own_label = by_prop[M + "title"].values[0].text
-    page = EntityPage(iri, own_label or labels.get(iri) or shorten(node), types, list(by_prop.values()))
-    sources = by_prop.get(str(SOURCE))
-    if sources:
+    types = by_prop.pop(str(RDF.type)).values if str(RDF.type) in by_prop else []
+    own = by_prop.get(str(RDFS.label)) or by_prop.get(M + "title")
+    page = EntityPage(iri, (own.values[0].text if own else "") or labels.get(iri) or shorten(node), types, list(by_prop.values()))
+    if str(SOURCE) in by_prop:
         locators = [v.text for v in by_prop[str(LOCATOR)].values] if str(LOCATOR) in by_prop else []
-        page.evidence = [(v, locators) for v in sources.values]
+        page.evidence = [(v, locators) for v in by_prop[str(SOURCE)].values]
 
-    counts = {str(r[0]): int(r[1].toPython()) for r in backend.internal("entity-incoming-counts", bind).rows}
-    page.known = bool(facts_rows.rows) or bool(counts)
+    counts = {str(p): int(n) for p, n in _rows(backend, "entity-incoming-counts", bind)}
+    page.known = bool(facts_rows) or bool(counts)
     seen: set[str] = {iri}
-    # the record entities this one points at (its source document, registrations, regimens...)
-    out_members = _members(backend.internal("entity-outgoing-members", bind), labels)
-    page.tables += _tables(out_members, labels, "links from this entity", set(), seen)
+    # the record entities this one points at (its registrations, eligibility, source document...)
+    page.tables += _tables(_members(_rows(backend, "entity-outgoing-members", bind), labels), labels,
+                           "links from this entity", set(), seen)
     small_total = 0
     for p, n in sorted(counts.items(), key=lambda kv: labels.get(kv[0]) or kv[0]):
-        title = f"{'Instances' if p == str(RDF.type) else 'Subclasses' if p == str(RDFS.subClassOf) else 'Entities whose ' + (labels.get(p) or shorten(URIRef(p))) + ' is this one'}"
+        name = labels.get(p) or shorten(URIRef(p))
         if n > HUB or p in (str(RDF.type), str(RDFS.subClassOf)):
-            sample = backend.internal("entity-incoming-sample", {"entity": node, "p": URIRef(p)})
-            items = [Value(r[0], _text(r[0], str(r[1]) if r[1] is not None else None)) for r in sample.rows]
-            page.listings.append(Listing(title, n, items))
+            title = "Instances" if p == str(RDF.type) else "Subclasses" if p == str(RDFS.subClassOf) else f"Entities whose {name} is this one"
+            sample = _rows(backend, "entity-incoming-sample", {"entity": node, "p": URIRef(p)})
+            page.listings.append(Listing(title, n, [Value(s, _text(s, lab)) for s, lab in sample]))
             continue
         small_total += n
-        members = _members(backend.internal("entity-incoming-members", {"entity": node, "p": URIRef(p)}), labels)
-        page.tables += _tables(members, labels, labels.get(p) or shorten(URIRef(p)), {p}, seen)
+        members = _members(_rows(backend, "entity-incoming-members", {"entity": node, "p": URIRef(p)}), labels)
+        page.tables += _tables(members, labels, name, {p}, seen)
     if 0 < small_total <= SECOND_HOP_MAX:
-        hop = _members(backend.internal("entity-second-hop", bind), labels)
-        page.tables += _tables(hop, labels, "two links away", set(), seen)
+        page.tables += _second_hop(backend, bind, labels, seen)
     _fill_labels(backend, page)
     return page
+
+
+def _second_hop(backend: Backend, bind: dict, labels: dict, seen: set[str]) -> list[Table]:
+    """Tables of the entities two links away, grouped by class, the first TABLE_ROWS of each."""
+    by_class: OrderedDict[str, list[str]] = OrderedDict()
+    first_class: dict[str, str] = {}
+    for m, cls in sorted(_rows(backend, "entity-second-hop", bind), key=lambda r: (str(r[0]), str(r[1]))):
+        if not isinstance(m, URIRef):
+            continue
+        m, cls = str(m), str(cls)
+        if m in seen or m in first_class:
+            continue
+        first_class[m] = cls
+        by_class.setdefault(cls, []).append(m)
+    chosen = [m for ms in by_class.values() for m in ms[:TABLE_ROWS]]
+    if not chosen:
+        return []
+    facts = []
+    for start in range(0, len(chosen), 300):
+        facts += _rows(backend, "member-facts", members=chosen[start:start + 300])
+    totals = {cls: len(ms) for cls, ms in by_class.items()}
+    return _tables(_members(facts, labels), labels, "two links away", set(), seen, totals)
 
 
 def _fill_labels(backend: Backend, page: EntityPage) -> None:

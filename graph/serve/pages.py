@@ -33,7 +33,7 @@ def page(request: Request, name: str, status: int = 200, **ctx) -> Response:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    return page(request, "error.html", status, title=f"Error {status}", status=status, message=message)
+    return page(request, "error.html", status, title=f"Error {status}", message=message)
 
 
 async def home(request: Request) -> Response:
