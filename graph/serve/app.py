@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route
+from starlette.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from . import endpoint, pages
@@ -76,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/.well-known/void", endpoint.void),
         Route("/.well-known/sparql-examples", endpoint.examples),
         Route("/context.jsonld", endpoint.context),
+        Route("/favicon.ico", lambda request: RedirectResponse("/static/favicon.svg", status_code=301)),
         Mount("/static", StaticFiles(directory=str(pages.STATIC)), name="static"),
     ]
     middleware = [
