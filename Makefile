@@ -102,7 +102,7 @@ serve: $(STAMP) yasgui  ## serve the graph at http://127.0.0.1:8000/ (endpoint a
 	$(BIN)/msckg serve
 
 screenshots: $(STAMP) chromium yasgui  ## PNGs of the main pages for a reviewer -> build/screenshots/
-	$(BIN)/python -m tests.serve_screenshots build/screenshots
+	$(BIN)/python -m tests.serve.screenshots build/screenshots
 
 load: $(STAMP)  ## bounded locust load test (loopback, LOAD_SECONDS s, LOAD_USERS clients) on LOAD_STORE (built if absent)
 	$(PIP_QUIET) $(BIN)/pip install -q -e '.[test,load]'

@@ -209,11 +209,20 @@ def json_with_limits(body: bytes, meta: dict) -> bytes:
 
 # -- rows for pages ------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
+def term_labels() -> dict[str, str]:
+    """Readable names of RDF, RDFS, OWL, SKOS, PROV and Dublin Core terms (graph/serve/term-labels.tsv)."""
+    lines = (Path(__file__).resolve().parent / "term-labels.tsv").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("\t", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
 def ontology_labels(backend: Backend) -> dict[str, str]:
-    """Labels of the ontology's terms, read once per store generation."""
+    """Labels of the ontology's terms (and of the common vocabularies), read once per store generation."""
     if "labels" not in backend.cache:
         rows = backend.internal("ontology-labels")
-        backend.cache["labels"] = {str(r[0]): str(r[1]) for r in rows.rows if r[0] is not None and r[1] is not None}
+        labels = dict(term_labels())
+        labels.update({str(r[0]): str(r[1]) for r in rows.rows if r[0] is not None and r[1] is not None})
+        backend.cache["labels"] = labels
     return backend.cache["labels"]
 
 

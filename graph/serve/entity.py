@@ -20,6 +20,8 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 M = "https://w3id.org/msckg/"
 SOURCE, LOCATOR = URIRef(M + "source"), URIRef(M + "locator")
+# what names an entity that has no rdfs:label, in this order
+NAME_PROPS = [str(RDFS.label), "http://www.w3.org/2004/02/skos/core#prefLabel", M + "title", M + "name", M + "term", M + "registryId"]
 HUB = 200             # more entities than this through one property: a list of the first ones, not a table
 SECOND_HOP_MAX = 400  # incoming entities at most for the two-links-away tables
 TABLE_ROWS = 100      # rows shown per two-links-away table (the total is shown; saved queries give all)
@@ -148,7 +150,8 @@ def _tables(members, labels, via: str, hide: set[str], seen: set[str], totals: d
             for q in members[m]:
                 counts[q] += 1
         props = [q for q in counts if q not in hide and q not in (str(RDF.type), str(RDFS.label), str(SOURCE), str(LOCATOR))]
-        props.sort(key=lambda q: (-counts[q], labels.get(q) or q))
+        literal = {q: all(v.iri is None for m in ms for v in members[m].get(q, [])) for q in props}
+        props.sort(key=lambda q: (not literal[q], -counts[q], labels.get(q) or q))  # figures first, then links
         props += [q for q in (str(SOURCE), str(LOCATOR)) if q in counts]
         rows = []
         for m in sorted(ms, key=lambda m: (_label_of(members[m]) or m)):
@@ -160,8 +163,10 @@ def _tables(members, labels, via: str, hide: set[str], seen: set[str], totals: d
 
 
 def _label_of(cells) -> str:
-    vals = cells.get(str(RDFS.label)) or cells.get(M + "title") or []
-    return vals[0].text if vals else ""
+    for prop in NAME_PROPS:
+        if cells.get(prop):
+            return cells[prop][0].text
+    return ""
 
 
 def describe_entity(backend: Backend, iri: str) -> EntityPage:
@@ -179,8 +184,10 @@ def describe_entity(backend: Backend, iri: str) -> EntityPage:
         if g is not None and str(g) not in fact.graphs:
             fact.graphs.append(str(g))
     types = by_prop.pop(str(RDF.type)).values if str(RDF.type) in by_prop else []
-    own = by_prop.get(str(RDFS.label)) or by_prop.get(M + "title")
-    page = EntityPage(iri, (own.values[0].text if own else "") or labels.get(iri) or shorten(node), types, list(by_prop.values()))
+    own = _label_of({p: f.values for p, f in by_prop.items()})
+    last = (str(SOURCE), str(LOCATOR))
+    facts = sorted(by_prop.values(), key=lambda f: (f.prop in last, f.prop not in NAME_PROPS[:3], f.prop_label.lower()))
+    page = EntityPage(iri, own or labels.get(iri) or shorten(node), types, facts)
     if str(SOURCE) in by_prop:
         locators = [v.text for v in by_prop[str(LOCATOR)].values] if str(LOCATOR) in by_prop else []
         page.evidence = [(v, locators) for v in by_prop[str(SOURCE)].values]
