@@ -153,13 +153,22 @@ def _tables(members, labels, via: str, hide: set[str], seen: set[str], totals: d
         literal = {q: all(v.iri is None for m in ms for v in members[m].get(q, [])) for q in props}
         props.sort(key=lambda q: (not literal[q], -counts[q], labels.get(q) or q))  # figures first, then links
         props += [q for q in (str(SOURCE), str(LOCATOR)) if q in counts]
+        names = {m: _label_of(members[m]) for m in ms}
+        repeated = {n for n in names.values() if n and list(names.values()).count(n) > 1}
         rows = []
-        for m in sorted(ms, key=lambda m: (_label_of(members[m]) or m)):
-            rows.append((Value(URIRef(m), _label_of(members[m]) or shorten(URIRef(m))), members[m]))
+        for m in sorted(ms, key=lambda m: (names[m] or _tail(m), m)):
+            name = names[m] or _tail(m)  # the IRI's last segment reads better than a long CURIE in a row
+            if name in repeated:
+                name = f"{name} · {_tail(m)}"
+            rows.append((Value(URIRef(m), name), members[m]))
         cols = [(q, labels.get(q) or shorten(URIRef(q))) for q in props]
         total = (totals or {}).get(cls, len(ms))
         tables.append(Table(_title(cls_label), via, cols, rows, total))
     return tables
+
+
+def _tail(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1] or iri
 
 
 def _label_of(cells) -> str:
@@ -203,8 +212,10 @@ def describe_entity(backend: Backend, iri: str) -> EntityPage:
         name = labels.get(p) or shorten(URIRef(p))
         if n > HUB or p in (str(RDF.type), str(RDFS.subClassOf)):
             title = "Instances" if p == str(RDF.type) else "Subclasses" if p == str(RDFS.subClassOf) else f"Entities whose {name} is this one"
-            sample = _rows(backend, "entity-incoming-sample", {"entity": node, "p": URIRef(p)})
-            page.listings.append(Listing(title, n, [Value(s, _text(s, lab)) for s, lab in sample]))
+            sample = [r[0] for r in _rows(backend, "entity-incoming-sample", {"entity": node, "p": URIRef(p)})]
+            found = labels_for(backend, {str(x) for x in sample if isinstance(x, URIRef)})
+            items = sorted((Value(x, _text(x, found.get(str(x)))) for x in sample), key=lambda v: v.text.lower())
+            page.listings.append(Listing(title, n, items))
             continue
         small_total += n
         members = _members(_rows(backend, "entity-incoming-members", {"entity": node, "p": URIRef(p)}), labels)
