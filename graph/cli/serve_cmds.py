@@ -18,6 +18,7 @@ def serve(
     row_cap: int = typer.Option(10_000, "--row-cap", help="Most rows (or triples) in one answer; the cap is reported, never silent."),
     max_body: int = typer.Option(1_000_000, "--max-body", help="Most bytes in a request body (413 beyond)."),
     workers: int = typer.Option(2, "--workers", help="Worker processes that run queries."),
+    search_workers: int = typer.Option(1, "--search-workers", help="Worker processes that run searches (their own lane)."),
     allow_service: List[str] = typer.Option([], "--allow-service", help="An endpoint IRI SERVICE may reach (repeatable; none by default)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="Public address, for the service and dataset descriptions (default http://HOST:PORT)."),
 ):
@@ -35,10 +36,10 @@ def serve(
 
     if STATE["endpoint"] is None and not (Path(STATE["store"]) / "current").exists():
         fail(f"no graph at {STATE['store']}", "run 'msckg build' first (or give --store DIR / --endpoint URL)")
-    if row_cap < 1 or workers < 1 or deadline <= 0 or max_body < 1:
-        fail("--row-cap, --workers, --deadline and --max-body must be positive")
+    if row_cap < 1 or workers < 1 or search_workers < 1 or deadline <= 0 or max_body < 1:
+        fail("--row-cap, --workers, --search-workers, --deadline and --max-body must be positive")
     settings = Settings(store=None if STATE["endpoint"] else Path(STATE["store"]), endpoint=STATE["endpoint"],
-                        host=host, port=port, deadline=deadline, row_cap=row_cap, max_body=max_body, workers=workers,
+                        host=host, port=port, deadline=deadline, row_cap=row_cap, max_body=max_body, workers=workers, search_workers=search_workers,
                         allow_service=tuple(allow_service), base_url=base_url, remote_timeout=max(STATE["timeout"], deadline))
     if STATE["endpoint"] and (Path(STATE["store"]) / "current" / "search").exists():
         settings = Settings(**{**settings.__dict__, "store": Path(STATE["store"])})  # search index beside a remote store

@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        await state.pool.start()
+        await state.start()
         try:
             yield
         finally:

@@ -69,6 +69,9 @@ class Backend:
             if self.store is None:
                 self.store = RemoteStore(self.settings.endpoint, timeout=self.settings.remote_timeout)
                 self.generation = f"remote:{self.settings.endpoint}"
+            index_gen = os.path.realpath(Path(self.settings.store) / "current") if self.settings.store else ""
+            if self.cache.get("index_generation") != index_gen:  # a search index beside the remote store
+                self.cache = {"index_generation": index_gen}
             return False
         live = Path(self.settings.store) / "current"
         gen = os.path.realpath(live)

@@ -137,9 +137,10 @@ async def suggest(request: Request) -> Response:
     text = request.query_params.get("q", "").strip()
     if len(text) < 2:
         return JSONResponse([])
-    result = await st.search(text[:200], limit=8)
-    if result is None:
-        return JSONResponse([])
+    try:
+        result = await st.search(text[:200], limit=8)
+    except JobFailed as exc:
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
     return JSONResponse([{"label": h.label, "type": h.type, "iri": h.iri, "url": entity_url(h.iri)} for h in result.hits])
 
 
@@ -147,6 +148,7 @@ async def health(request: Request) -> Response:
     """Answers at once, whatever the workers are doing (it never waits for one)."""
     st = state(request)
     return JSONResponse({"status": "ok", "generation": st.generation().rsplit("/", 1)[-1], "pool": st.pool.stats(),
+                         "search_pool": st.search_pool.stats(),
                          "limits": st.settings.describe_limits()})
 
 

@@ -73,7 +73,26 @@ def _void(backend: Backend, endpoint_url: str) -> bytes:
     return backend.cache[key]
 
 
+def _search(backend: Backend, text: str, types: list[str] | None, limit: int):
+    """Ranked entities from the live generation's search index (docs/search.md), opened once per generation."""
+    from msckg.graph.search import live_folder
+    from msckg.graph.search.rank import SearchError, Searcher
+
+    if not backend.settings.store:
+        raise Refused(503, "search needs the embedded store's index: serve with --store (also beside --endpoint)")
+    if "searcher" not in backend.cache:
+        try:
+            backend.cache["searcher"] = Searcher(live_folder(backend.settings.store), embedder="auto")
+        except (SearchError, OSError) as exc:
+            raise Refused(503, str(exc)) from None
+    try:
+        return backend.cache["searcher"].search(text, types=types or None, limit=limit)
+    except SearchError as exc:  # an unknown type, an empty query: the user's, with suggestions
+        raise Refused(400, str(exc)) from None
+
+
 JOBS = {
+    "search": _search,
     "protocol": lambda b, query, dg, ng, accept: protocol_answer(b, query, dg, ng, accept),
     "saved": _saved,
     "plot": _plot,

@@ -53,10 +53,8 @@ async def search(request: Request) -> Response:
     if text:
         try:
             result = await st.search(text, [kind] if kind else None, limit=50)
-        except Exception as exc:  # an unknown --type is the user's, and says which types exist
-            problem = str(exc)
-        if result is None and not problem:
-            problem = st.search_error
+        except JobFailed as exc:  # an unknown type (with suggestions), no index, the deadline
+            problem = exc.message
     return page(request, "search.html", title=f"Search: {text}" if text else "Search", q=text, type=kind,
                 result=result, problem=problem)
 

@@ -18,6 +18,7 @@ class Settings:
     row_cap: int = 10_000                # rows (or triples) returned at most; reported, never silent
     max_body: int = 1_000_000            # bytes of a request body (answer beyond it: 413)
     workers: int = 2                     # worker processes that run queries
+    search_workers: int = 1              # worker processes that run searches (a lane of their own)
     allow_service: tuple[str, ...] = field(default_factory=tuple)  # SERVICE IRIs allowed (empty: none)
     base_url: str | None = None          # public address, for the service and dataset descriptions
     remote_timeout: float = 30.0
@@ -28,4 +29,4 @@ class Settings:
 
     def describe_limits(self) -> dict:
         return {"deadline_seconds": self.deadline, "row_cap": self.row_cap, "max_body_bytes": self.max_body,
-                "workers": self.workers, "allow_service": list(self.allow_service)}
+                "workers": self.workers, "search_workers": self.search_workers, "allow_service": list(self.allow_service)}

@@ -1,10 +1,9 @@
-"""What the server process holds: the settings, the worker pool, the search index (reopened on a new
-generation) and small answers cached per generation (figures, the dataset description)."""
+"""What the server process holds: the settings, the worker pool and small answers cached per store
+generation (figures, the dataset description)."""
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
 import time
 from pathlib import Path
@@ -23,11 +22,9 @@ class ServerState:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.pool = WorkerPool(settings)
+        # searches get their own worker: a slow search never holds up a query, nor a query a search
+        self.search_pool = WorkerPool(settings, size=settings.search_workers)
         self.queries = saved_queries()
-        self._search = None
-        self._search_gen = None
-        self._search_error = ""
-        self._search_thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="msckg-search")
         self._cache: dict = {}
         self.started = time.time()
 
@@ -49,40 +46,12 @@ class ServerState:
         return self._cache[full]
 
     # -- search ---------------------------------------------------------------------------------
-    def searcher(self):
-        """The Searcher of the live generation's index (reopened after a build), or None with a reason."""
-        if not self.settings.store:
-            self._search_error = "search needs the embedded store's index (serve with --store)"
-            return None
-        from msckg.graph.search import live_folder
-        from msckg.graph.search.rank import SearchError, Searcher
-
-        gen = os.path.realpath(Path(self.settings.store) / "current")
-        if gen != self._search_gen:
-            try:
-                self._search = Searcher(live_folder(self.settings.store), embedder="auto")
-                self._search_error = ""
-            except (SearchError, OSError) as exc:
-                self._search, self._search_error = None, str(exc)
-            self._search_gen = gen
-        return self._search
-
     async def search(self, text: str, types: list[str] | None = None, limit: int = 20):
-        """Search in the server's search thread (one at a time: the index's caches are not shared)."""
-        loop = asyncio.get_running_loop()
+        """Ranked entities, computed in a worker like every query (JobFailed with the reason otherwise)."""
+        return await self.search_pool.run("search", text, types or None, limit)
 
-        def run():
-            s = self.searcher()
-            if s is None:
-                return None
-            return s.search(text, types=types or None, limit=limit)
-
-        return await loop.run_in_executor(self._search_thread, run)
-
-    @property
-    def search_error(self) -> str:
-        return self._search_error
+    async def start(self) -> None:
+        await asyncio.gather(self.pool.start(), self.search_pool.start())
 
     async def close(self) -> None:
-        await self.pool.close()
-        self._search_thread.shutdown(wait=False, cancel_futures=True)
+        await asyncio.gather(self.pool.close(), self.search_pool.close())

@@ -58,9 +58,9 @@ class _Worker:
 class WorkerPool:
     """`size` worker processes; `run(kind, *args)` sends a job to an idle one and waits up to the deadline."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, size: int | None = None):
         self.settings = settings
-        self.size = max(1, settings.workers)
+        self.size = max(1, settings.workers if size is None else size)
         self._ctx = mp.get_context("spawn")  # a fresh interpreter: no threads or open store inherited
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
