@@ -65,6 +65,7 @@ class Listing:
     title: str
     total: int
     items: list[Value]
+    open_ended: bool = False   # True: `total` is only how many were fetched (there may be more)
 
 
 @dataclass
@@ -202,7 +203,13 @@ def describe_entity(backend: Backend, iri: str) -> EntityPage:
         page.evidence = [(v, locators) for v in by_prop[str(SOURCE)].values]
 
     counts = {str(p): int(n) for p, n in _rows(backend, "entity-incoming-counts", bind)}
-    page.known = bool(facts_rows) or bool(counts)
+    for query, title in (("entity-as-property", "Used as the property of"), ("entity-as-graph", "Named graph holding statements about")):
+        subjects = [r[0] for r in _rows(backend, query, bind)]
+        if subjects:
+            found = labels_for(backend, {str(x) for x in subjects if isinstance(x, URIRef)})
+            items = sorted((Value(x, _text(x, found.get(str(x)))) for x in subjects), key=lambda v: v.text.lower())
+            page.listings.append(Listing(title, len(items), items, open_ended=len(items) == 50))
+    page.known = bool(facts_rows) or bool(counts) or bool(page.listings)
     seen: set[str] = {iri}
     # the record entities this one points at (its registrations, eligibility, source document...)
     page.tables += _tables(_members(_rows(backend, "entity-outgoing-members", bind), labels), labels,
