@@ -82,12 +82,12 @@ def test_trial_page_has_arms_and_adverse_event_tables(server):
     titles = re.findall(r"<h2>([^<]+?) <small>", r.text)
     assert "Adverse-event count" in titles and "Experimental arm" in titles and "Placebo arm" in titles, titles
     section = r.text.split("<h2>Adverse-event count")[1].split("</section>")[0]
-    rows = re.findall(r"<tr>\s*<td><a href=\"/entity\?iri=([^\"]+)\">.*?</tr>", section, re.S)
+    rows = re.findall(r"<tr>\s*<td>(?:<div class=\"c\">)?<a href=\"/entity\?iri=([^\"]+)\">.*?</tr>", section, re.S)
     assert len(rows) >= 10
     doc = YAML(typ="safe").load(JIANG.read_text(encoding="utf-8"))
     by_key = {e["key"]: e for e in doc["entities"] if "key" in e}
     checked = 0
-    for encoded, row in zip(rows, re.findall(r"<tr>\s*<td><a href=\"/entity\?iri=[^\"]+\">.*?</tr>", section, re.S)):
+    for encoded, row in zip(rows, re.findall(r"<tr>\s*<td>(?:<div class=\"c\">)?<a href=\"/entity\?iri=[^\"]+\">.*?</tr>", section, re.S)):
         key = urllib.parse.unquote(encoded)[len(ID):]
         if key in by_key:
             rec = by_key[key]
