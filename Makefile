@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 PIP_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 
 .PHONY: run test build bench bench-100k docs java virtuoso clean help reason reason-data sssom sssom-check test-ontology embeddings fuzz context sssom-py release ontology-report
+.PHONY: chromium yasgui screenshots load serve
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,7 +53,6 @@ $(SSSOM_STAMP):
 
 sssom-py: $(SSSOM_STAMP)  ## the sssom-py validator in its own venv (.venv-sssom), for the tests
 
-  ## set up what the tests need and run them
 virtuoso:  ## make sure Virtuoso 7 (a second real SPARQL server for the compliance suite) is present; apt-get when we can
 	@command -v virtuoso-t >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -60,7 +60,7 @@ virtuoso:  ## make sure Virtuoso 7 (a second real SPARQL server for the complian
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null; \
 	  else echo "Virtuoso not found: the compliance tests against it will skip (sudo apt-get install virtuoso-opensource-7-bin)" >&2; fi; }
 
-test: $(STAMP) java virtuoso $(SSSOM_STAMP)  ## set up what the tests need and run them
+test: $(STAMP) java virtuoso $(SSSOM_STAMP) chromium yasgui  ## set up what the tests need and run them
 	$(BIN)/pytest -q
 
 BENCH_SIZES ?= 1000 10000
@@ -108,3 +108,40 @@ docs: $(STAMP)  ## HTML reference of the ontology -> docs/ontology/index.html (g
 
 test-ontology: $(STAMP) java  ## the ontology's own tests (labels, alignments, SSSOM, HermiT)
 	$(BIN)/python -m pytest tests/test_ontology.py tests/test_reasoning.py
+
+# ---- serving: the SPARQL editor, the browser tests, screenshots, the load test ----
+
+YASGUI_VERSION ?= 4.6.2
+YASGUI_DIR := graph/serve/static
+CHROMIUM ?= /usr/bin/chromium
+LOAD_STORE ?= build/load-10k
+LOAD_TRIALS ?= 10000
+LOAD_USERS ?= 8
+LOAD_SECONDS ?= 60
+
+yasgui: $(YASGUI_DIR)/yasgui.min.js  ## vendor YASGUI from npm into the static folder (no CDN at run time)
+
+$(YASGUI_DIR)/yasgui.min.js:
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: the SPARQL editor page falls back to a plain form (install nodejs/npm for YASGUI)" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent @zazuko/yasgui@$(YASGUI_VERSION) >/dev/null && tar xzf zazuko-yasgui-$(YASGUI_VERSION).tgz) \
+	  && cp $$tmp/package/build/yasgui.min.js $$tmp/package/build/yasgui.min.css $(YASGUI_DIR)/ \
+	  && cp $$tmp/package/package.json $(YASGUI_DIR)/yasgui.package.json && rm -rf $$tmp
+	@echo "YASGUI $(YASGUI_VERSION) (MIT) vendored into $(YASGUI_DIR)"
+
+chromium:  ## make sure Debian's Chromium is present for the browser tests (apt-get; Playwright never downloads one)
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Chromium not found: installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium not found at $(CHROMIUM): install it (e.g. 'sudo apt-get install chromium'); the browser tests need it" >&2; exit 1; fi; }
+	@$(CHROMIUM) --version 2>/dev/null | head -1
+
+serve: $(STAMP) yasgui  ## serve the graph at http://127.0.0.1:8000/ (endpoint at /sparql)
+	$(BIN)/msckg serve
+
+screenshots: $(STAMP) chromium yasgui  ## PNGs of the main pages for a reviewer -> build/screenshots/
+	$(BIN)/python -m tests.serve.screenshots build/screenshots
+
+load: $(STAMP)  ## bounded locust load test (loopback, LOAD_SECONDS s, LOAD_USERS clients) on LOAD_STORE (built if absent)
+	$(PIP_QUIET) $(BIN)/pip install -q -e '.[test,load]'
+	$(BIN)/python -m benchmarks.load --store $(LOAD_STORE) --trials $(LOAD_TRIALS) --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)

@@ -9,7 +9,7 @@ import typer
 
 from msckg.graph import paths
 
-from . import build_cmds, fetch_cmds, ontology_cmds, pool_cmds, query_cmds, search_cmds
+from . import build_cmds, fetch_cmds, ontology_cmds, pool_cmds, query_cmds, search_cmds, serve_cmds
 from .common import STATE
 
 app = typer.Typer(
@@ -40,6 +40,8 @@ for _name, _fn in (
     ("export", build_cmds.export), ("stats", build_cmds.stats), ("reason", ontology_cmds.reason),
     ("search", search_cmds.search_cmd), ("search-eval", search_cmds.search_eval_cmd), ("link", search_cmds.link_cmd),
     ("pool", pool_cmds.pool),
+    ("serve", serve_cmds.serve),
+    ("describe", serve_cmds.describe),
 ):
     app.command(_name)(_fn)
 app.add_typer(fetch_cmds.fetch_app, name="fetch")

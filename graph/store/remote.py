@@ -124,6 +124,14 @@ def _term(cell: dict | None) -> Node | None:
     return Literal(value)
 
 
+class RemoteAnswerError(StoreError):
+    """The endpoint refused or failed a request; `status` is its HTTP status (None when it did not answer)."""
+
+    def __init__(self, message: str, status: int | None):
+        super().__init__(message)
+        self.status = status
+
+
 class RemoteStore:
     """Any SPARQL 1.1 endpoint (Oxigraph server, Virtuoso...); its default graph must be the union of its graphs."""
 
@@ -145,6 +153,21 @@ class RemoteStore:
             except OSError as exc:
                 raise StoreError(f"remote endpoint {self.endpoint} failed: {exc}") from None
         return self._virtuoso
+
+    def protocol_query(self, query: str, default_graphs: list[str], named_graphs: list[str], accept: str) -> tuple[str, bytes]:
+        """(media type, body) of the endpoint's own answer to a query (SPARQL 1.1 Protocol POST), for a
+        server that fronts this store; RemoteAnswerError carries the endpoint's HTTP status."""
+        params = [("query", query)] + [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
+        req = urllib.request.Request(self.endpoint, data=urllib.parse.urlencode(params).encode(), method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return resp.headers.get_content_type(), resp.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:500].decode("utf-8", "replace")
+            raise RemoteAnswerError(f"the remote endpoint answered {exc.code}: {detail}", exc.code) from None
+        except OSError as exc:
+            raise RemoteAnswerError(f"the remote endpoint {self.endpoint} failed: {exc}", None) from None
 
     @property
     def update_url(self) -> str:

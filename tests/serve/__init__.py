@@ -1,0 +1,1 @@
+"""Tests of `msckg serve`: protocol conformance, safety limits, pages, escaping, the browser."""
