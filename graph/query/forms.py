@@ -8,7 +8,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 
 from msckg.loader.schema import read_prefixes
 
-from msckg.graph.safety import UnsafeInput, walk_parsed
+from msckg.graph.safety import UnsafeInput, check_query, walk_parsed
 from msckg.graph.store.base import Rows
 
 FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
@@ -41,6 +41,7 @@ def prepare(text: str) -> tuple[str, str]:
     try:
         parsed = parseQuery(text)
     except Exception as exc:  # pyparsing's error; its first line says where
+        check_query(text)  # an update, LOAD or SERVICE is refused as such, not as a syntax error
         raise QueryTextError(f"the query does not parse: {_first_line(exc)}") from None
     declared = {node.get("prefix") or "" for node in walk_parsed(parsed[0]) if node.name == "PrefixDecl"}
     used = {node.get("prefix") or "" for node in walk_parsed(parsed[1]) if node.name == "pname"}

@@ -191,22 +191,11 @@ LONGEST_WORD = 14  # wrapping columns are at least as wide as their longest word
 def render_table(rows: Rows, console: Console, title: str | None = None, left_out: int = 0, total: int | None = None) -> None:
     """Print rows as a table: every value as plain text (never read as rich markup), numbers right-aligned,
     headers and short cells never broken, long text wrapped at words."""
-    table = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
-                  title_justify="left", header_style="bold", show_edge=False)
     cells = [[cell_text(t) for t in r] for r in rows.rows]
-    for i, v in enumerate(rows.variables):
-        values = [r[i] for r in rows.rows if r[i] is not None]
-        numeric = bool(values) and all(_is_number(t) for t in values)
-        longest = max((len(c[i]) for c in cells), default=0)
-        if longest <= SHORT_CELL:
-            width = {"min_width": max(len(v), longest), "no_wrap": True}
-        else:
-            word = max((len(w) for c in cells for w in c[i].split()), default=0)
-            width = {"min_width": max(len(v), min(word, LONGEST_WORD))}
-        table.add_column(Text(v), justify="right" if numeric else "left", overflow="fold", **width)
-    for r in cells:
-        table.add_row(*(Text(c) for c in r))
-    console.print(table)
+    if _narrowest(rows.variables, cells) > console.width:
+        _render_records(rows.variables, cells, console, title)
+    else:
+        _render_columns(rows, cells, console, title)
     shown = len(rows.rows)
     total = shown + left_out if total is None else total
     if left_out:
@@ -214,6 +203,48 @@ def render_table(rows: Rows, console: Console, title: str | None = None, left_ou
                            "--format csv writes every row and column", style="dim"))
     else:
         console.print(Text(f"{total} row{'s' if total != 1 else ''}", style="dim"))
+
+
+def _min_width(header: str, column: list[str]) -> int:
+    longest = max((len(c) for c in column), default=0)
+    if longest <= SHORT_CELL:
+        return max(len(header), longest)
+    return max(len(header), min(max((len(w) for c in column for w in c.split()), default=0), LONGEST_WORD))
+
+
+def _narrowest(variables: list[str], cells: list[list[str]]) -> int:
+    """The least width a table of these columns needs (one space between columns)."""
+    return sum(_min_width(v, [c[i] for c in cells]) for i, v in enumerate(variables)) + len(variables) - 1
+
+
+def _render_records(variables: list[str], cells: list[list[str]], console: Console, title: str | None) -> None:
+    """Too many columns for the terminal: each row as a block of 'column  value' lines (like psql's \\x)."""
+    if title:
+        console.print(Text(title))
+    for n, row in enumerate(cells, 1):
+        console.rule(Text(f"row {n}", style="dim"), align="left", style="dim")
+        block = Table.grid(padding=(0, 2))
+        block.add_column(style="bold", no_wrap=True)
+        block.add_column(overflow="fold")
+        for name, value in zip(variables, row):
+            if value:
+                block.add_row(Text(name), Text(value))
+        console.print(block)
+
+
+def _render_columns(rows: Rows, cells: list[list[str]], console: Console, title: str | None) -> None:
+    table = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
+                  title_justify="left", header_style="bold", show_edge=False)
+    for i, v in enumerate(rows.variables):
+        values = [r[i] for r in rows.rows if r[i] is not None]
+        numeric = bool(values) and all(_is_number(t) for t in values)
+        column = [c[i] for c in cells]
+        short = max((len(c) for c in column), default=0) <= SHORT_CELL
+        table.add_column(Text(v), justify="right" if numeric else "left", overflow="fold",
+                         min_width=_min_width(v, column), no_wrap=short)
+    for r in cells:
+        table.add_row(*(Text(c) for c in r))
+    console.print(table)
 
 
 def render(rows: Rows, fmt: str, console: Console | None = None, title: str | None = None) -> str | None:

@@ -91,8 +91,10 @@ def _suggest_class(store: Store, term: URIRef) -> str:
         if name is not None:
             by_text.setdefault(str(name).lower(), curie)
     given = conv.compress(str(term)) or str(term)
-    wanted = [given.lower(), re.sub(r"^ae_", "", given.split(":")[-1].lower()).replace("_", " ")]
-    for w in wanted:
+    name = re.sub(r"^ae_", "", given.split(":")[-1].lower()).replace("_", " ")
+    if name in by_text:  # another name of a known class (a label or synonym): say which
+        return f" (did you mean {by_text[name]}?)"
+    for w in (name, given.lower()):
         close = get_close_matches(w, list(by_text), n=1, cutoff=0.75)
         if close:
             return f" (did you mean {by_text[close[0]]}?)"
