@@ -260,3 +260,27 @@ def test_unknown_saved_query_suggests(built_mini):
     store, _, _ = built_mini
     res = run(store, "ask", "trails")
     assert res.exit_code == 1 and "did you mean 'trials'" in res.output
+
+
+def test_check_one_file_resolves_references_against_the_rest_of_data(mini_data, tmp_path):
+    record = mini_data / "records" / "example-2025.yaml"
+    res = runner.invoke(app, ["check", "--data", str(mini_data), str(record)])  # its trial, arms, outcomes are elsewhere
+    assert res.exit_code == 0, res.output
+    assert "ok: 1 file(s), 3 entities" in res.output
+    # a draft outside data/ is checked against data/ too, and a real broken reference is still reported
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(record.read_text().replace("pub/example-2025", "pub/draft-2026").replace(
+        "arm: trial/NCT00000001/arm/msc\n    count", "arm: trial/NCT00000001/arm/mcs\n    count"), encoding="utf-8")
+    res = runner.invoke(app, ["check", "--data", str(mini_data), str(draft)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    problems = [line for line in res.output.splitlines() if "no entity with key" in line]
+    assert len(problems) == 1 and "trial/NCT00000001/arm/mcs" in problems[0] and "draft.yaml:" in problems[0]
+    assert "did you mean 'trial/NCT00000001/arm/msc'" in problems[0]
+
+
+def test_check_every_seed_record_file_on_its_own():
+    from msckg.graph.paths import record_files
+
+    for f in record_files():
+        res = runner.invoke(app, ["check", str(f)])
+        assert res.exit_code == 0, f"{f.name}: {res.output}"

@@ -15,16 +15,26 @@ from .common import FORMAT_HELP, STATE, emit, err, fail, guarded, info, open_sto
 
 
 @guarded
-def check(files: List[Path] = typer.Argument(None, help="Record files to check (default: every file in data/).")):
+def check(
+    files: List[Path] = typer.Argument(None, help="Record files to check (default: every file in data/)."),
+    data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records the files' references resolve against."),
+):
     """Check curated record files without building: syntax, fields, types, references.
 
-    Example: msckg check data/entities/*.yaml data/records/000-chen-2024-sttt.yaml
+    References to entities defined in other files resolve against the rest of data/, so one file
+    can be checked on its own.
+
+    Example: msckg check data/records/000-chen-2024-sttt.yaml
     """
     from msckg.loader.records import load_records
     from msckg.loader.schema import build_schema
 
-    files = files or paths.record_files()
-    recs = load_records([f.resolve() for f in files], build_schema(paths.ONTOLOGY), paths.ROOT)
+    missing = [f for f in files or [] if not f.is_file()]
+    if missing:
+        fail(f"no such record file: {', '.join(str(f) for f in missing)}")
+    files = files or paths.record_files(data)
+    recs = load_records([f.resolve() for f in files], build_schema(paths.ONTOLOGY), paths.ROOT,
+                        context=[f.resolve() for f in paths.record_files(data)])
     for r in recs:
         info(f"{r.path}: {r.records_in} in, {r.entities_out} entities out, {r.rejected} rejected, {len(r.graph)} triples")
     out.print(f"[green]ok[/green]: {len(recs)} file(s), {sum(r.entities_out for r in recs)} entities")
@@ -143,4 +153,4 @@ def stats(fmt: str = typer.Option("table", "--format", help=FORMAT_HELP)):
     store = open_store()
     for name in ("stats-graphs", "stats-classes"):
         q = read_query_file(QUERIES / "internal" / f"{name}.rq")
-        emit(store.select(q.text), fmt, q.summary if fmt == "table" else None)
+        emit(store.select(q.text), fmt, q.summary if fmt == "table" else None, limit=0)
