@@ -137,15 +137,23 @@ def print_report(report, fmt: str) -> None:
         return
     from itertools import groupby
 
+    from msckg.graph.query.output import shorten
+    from rdflib import URIRef
+
     for rule, items in groupby(report.violations, key=lambda v: v.rule):
         items = list(items)
-        sev = items[0].severity
-        colour = "red" if sev == "Violation" else "yellow"
+        severities = {v.severity for v in items}
+        colour = "red" if "Violation" in severities else "yellow"
+        counts = ", ".join(f"{sev} {sum(v.severity == sev for v in items)}" for sev in sorted(severities, reverse=True))
         shared = len({v.message for v in items}) == 1
-        out.print(f"[bold {colour}]{escape(rule)}[/bold {colour}] ({sev}, {len(items)})" + (f": {escape(items[0].message)}" if shared else ""))
+        out.print(f"[bold {colour}]{escape(rule)}[/bold {colour}] ({counts})" + (f": {escape(items[0].message)}" if shared else ""))
         for v in items:
-            ack = f"  [dim](known source problem: {escape(v.acknowledged)})[/dim]" if v.acknowledged else ""
-            own = "" if shared else f"  {escape(v.message)}"
-            out.print(f"  {escape(v.focus)}  {escape(v.path)}  {escape(v.value)}{own}{ack}")
+            focus = shorten(URIRef(v.focus)) if v.focus.startswith(("http://", "https://")) else v.focus
+            path = shorten(URIRef(v.path)) if v.path.startswith(("http://", "https://")) else v.path
+            out.print("  " + escape("  ".join(x for x in (focus, path, v.value) if x)))
+            if not shared:
+                out.print(f"      {escape(v.message)}")
+            if v.acknowledged and v.acknowledged not in v.message:
+                out.print(f"      [dim]known source problem: {escape(v.acknowledged)}[/dim]")
     status = "[green]ok[/green]" if report.ok else f"[red]{len(report.failing)} violation(s)[/red]"
     out.print(f"validation: {status}; {len(report.violations)} finding(s) in all")

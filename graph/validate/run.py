@@ -85,8 +85,10 @@ def qc_violations(store: ox.Store, directory: Path = QC) -> list[Violation]:
         sev = q.header.get("severity", "Violation")
         msg = f"[{rule}] " + q.header.get("message", q.summary)
         for sol in store.query(q.text, use_default_graph_as_union=True):
-            vals = {v: to_rdflib(sol[v]) for v in ("entity", "property", "value")}
-            out.append(Violation(rule, sev, str(vals["entity"] or ""), str(vals["property"] or ""), str(vals["value"] or ""), msg))
+            vals = {v: to_rdflib(sol[v]) for v in ("entity", "property", "value", "rule", "message")}
+            # a check may name each row's rule and message itself (?rule ?message), e.g. recorded source problems
+            out.append(Violation(str(vals["rule"] or rule), sev, str(vals["entity"] or ""), str(vals["property"] or ""),
+                                 str(vals["value"] or ""), str(vals["message"] or msg)))
     return out
 
 
