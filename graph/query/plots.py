@@ -347,7 +347,7 @@ def _series_colours(series) -> dict[str, str]:
 
 
 def _grade_text(grade: str | None) -> str:
-    return "any grade" if grade == "1-5" else f"grade {grade}"
+    return "any grade" if grade in ("any", "1-5") else f"grade {grade}"
 
 
 def _bar_page(page, series, title: str, as_percent: bool, top: float, caption: str) -> Figure:
