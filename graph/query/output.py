@@ -184,7 +184,7 @@ def cell_text(term) -> str:
     return shorten(term)
 
 
-SHORT_CELL = 17  # a column whose every cell is at most this long is never wrapped (IDs, numbers, short labels)
+SHORT_CELL = 16  # a column whose every cell is at most this long is never wrapped (IDs, numbers, short labels)
 LONGEST_WORD = 14  # wrapping columns are at least as wide as their longest word, up to this
 
 
@@ -213,8 +213,8 @@ def _min_width(header: str, column: list[str]) -> int:
 
 
 def _narrowest(variables: list[str], cells: list[list[str]]) -> int:
-    """The least width a table of these columns needs (one space between columns)."""
-    return sum(_min_width(v, [c[i] for c in cells]) for i, v in enumerate(variables)) + len(variables) - 1
+    """The least width a table of these columns needs (two characters between columns: padding and rule)."""
+    return sum(_min_width(v, [c[i] for c in cells]) for i, v in enumerate(variables)) + 2 * (len(variables) - 1)
 
 
 def _render_records(variables: list[str], cells: list[list[str]], console: Console, title: str | None) -> None:

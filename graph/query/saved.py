@@ -109,7 +109,8 @@ def check_known(store: Store, query: QueryFile, bindings: dict[str, Node]) -> No
             continue
         term = bindings[p.name]
         rows = store.select(known.text, {"value": term})
-        if not (rows.rows and rows.rows[0][0] is not None and rows.rows[0][0].toPython() is True):
+        known_col = rows.variables.index("known") if rows.rows else 0
+        if not (rows.rows and rows.rows[0][known_col] is not None and rows.rows[0][known_col].toPython() is True):
             shown = read_prefixes().compress(str(term)) or str(term)
             raise ParamError(f"'{p.name}': no class {shown} in the graph{_suggest_class(store, term)}")
 
