@@ -153,8 +153,13 @@ def serialize_triples(triples, fmt: str) -> str:
     rdf_format = GRAPH_FORMATS.get("ttl" if fmt == "table" else fmt)
     if rdf_format is None:
         raise OutputError(f"unknown format '{fmt}' for a graph: use ttl, nt or jsonld")
-    options = {"prefixes": _prefixes().prefix_map} if rdf_format == ox.RdfFormat.TURTLE else {}
-    return ox.serialize(list(triples), format=rdf_format, **options).decode("utf-8")
+    triples = list(triples)
+    options = {}
+    if rdf_format == ox.RdfFormat.TURTLE:  # only the project prefixes the answer uses
+        iris = {t.value for tr in triples for t in (tr.subject, tr.predicate, tr.object, getattr(tr.object, "datatype", None))
+                if isinstance(t, ox.NamedNode)}
+        options["prefixes"] = {p: ns for p, ns in _prefixes().prefix_map.items() if any(i.startswith(ns) for i in iris)}
+    return ox.serialize(triples, format=rdf_format, **options).decode("utf-8")
 
 
 # ------------------------------------------------------------------------------------ tables
