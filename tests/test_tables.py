@@ -28,7 +28,8 @@ def seed_store():
 
 def render(rows, title, width=100) -> list[str]:
     buf = io.StringIO()
-    console = Console(file=buf, width=width, color_system=None, legacy_windows=False)
+    # soft_wrap as the CLI console has it (graph/cli/common.py), which must not let a table run wide
+    console = Console(file=buf, width=width, color_system=None, legacy_windows=False, soft_wrap=True)
     shown, left_out = limit_rows(rows, TABLE_LIMIT)
     render_table(shown, console, title, left_out)
     return buf.getvalue().splitlines()

@@ -190,7 +190,7 @@ def cell_text(term) -> str:
 
 
 SHORT_CELL = 16  # a column whose every cell is at most this long is never wrapped (IDs, numbers, short labels)
-LONGEST_WORD = 14  # wrapping columns are at least as wide as their longest word, up to this
+LONGEST_WORD = 18  # wrapping columns are at least as wide as their longest word, up to this
 
 
 def render_table(rows: Rows, console: Console, title: str | None = None, left_out: int = 0, total: int | None = None) -> None:
@@ -234,7 +234,7 @@ def _render_records(variables: list[str], cells: list[list[str]], console: Conso
         for name, value in zip(variables, row):
             if value:
                 block.add_row(Text(name), Text(value))
-        console.print(block)
+        console.print(block, soft_wrap=False)
 
 
 def _render_columns(rows: Rows, cells: list[list[str]], console: Console, title: str | None) -> None:
@@ -249,7 +249,7 @@ def _render_columns(rows: Rows, cells: list[list[str]], console: Console, title:
                          min_width=_min_width(v, column), no_wrap=short)
     for r in cells:
         table.add_row(*(Text(c) for c in r))
-    console.print(table)
+    console.print(table, soft_wrap=False)  # a soft-wrapping console would let the table run past its width
 
 
 def render(rows: Rows, fmt: str, console: Console | None = None, title: str | None = None) -> str | None:
