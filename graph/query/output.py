@@ -218,8 +218,8 @@ def _min_width(header: str, column: list[str]) -> int:
 
 
 def _narrowest(variables: list[str], cells: list[list[str]]) -> int:
-    """The least width a table of these columns needs (two characters between columns: padding and rule)."""
-    return sum(_min_width(v, [c[i] for c in cells]) for i, v in enumerate(variables)) + 2 * (len(variables) - 1)
+    """The least width a table of these columns needs (two characters per column: padding and rule, and a margin rich keeps)."""
+    return sum(_min_width(v, [c[i] for c in cells]) for i, v in enumerate(variables)) + 2 * len(variables)
 
 
 def _render_records(variables: list[str], cells: list[list[str]], console: Console, title: str | None) -> None:
