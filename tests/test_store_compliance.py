@@ -15,6 +15,7 @@ from msckg.graph.store.base import StoreError
 from msckg.graph.store.embedded import EmbeddedStore
 
 from .oxigraph_server import OxigraphServer
+from .test_saved_queries import joined_sorted
 
 
 def norm(term):
@@ -24,7 +25,7 @@ def norm(term):
         if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
             return ("num", round(float(v), 9))
         # GROUP_CONCAT order is not defined by SPARQL: compare concatenated lists as sorted parts
-        return ("lit", "; ".join(sorted(str(term).split("; "))))
+        return ("lit", joined_sorted(str(term)))
     return ("iri", str(term)) if term is not None else None
 
 
