@@ -102,3 +102,19 @@ def test_unreachable_endpoint_is_a_clear_error():
     store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2)
     with pytest.raises(StoreError, match="remote endpoint .* failed"):
         store.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+
+
+@pytest.mark.parametrize("backend", ["embedded", "remote"])
+def test_every_query_form_on_every_backend(backends, backend):
+    from msckg.graph.query.forms import run_query
+    from msckg.graph.query.output import serialize_rows, serialize_triples
+
+    store = backends[backend]
+    assert run_query(store, "ASK { ?t a msckg:Trial }").boolean is True  # project prefixes declared for the query
+    assert run_query(store, "ASK { ?t a msckg:NoSuchClass }").boolean is False
+    built = run_query(store, "CONSTRUCT { ?t rdfs:label ?l } WHERE { ?t a msckg:Trial ; rdfs:label ?l }")
+    assert len(built.triples) == 3 and "@prefix rdfs:" in serialize_triples(built.triples, "ttl")
+    described = run_query(store, "DESCRIBE <https://w3id.org/msckg/id/trial/NCT04014166>")
+    assert any(t.predicate.value == "https://w3id.org/msckg/phase" for t in described.triples)
+    rows = run_query(store, "SELECT ?t WHERE { ?t a msckg:Trial } ORDER BY ?t").rows
+    assert serialize_rows(rows, "csv").splitlines()[0] == "t" and len(rows.rows) == 3

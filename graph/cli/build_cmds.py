@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from msckg.graph import paths
 
@@ -36,7 +37,7 @@ def check(
     recs = load_records([f.resolve() for f in files], build_schema(paths.ONTOLOGY), paths.ROOT,
                         context=[f.resolve() for f in paths.record_files(data)])
     for r in recs:
-        info(f"{r.path}: {r.records_in} in, {r.entities_out} entities out, {r.rejected} rejected, {len(r.graph)} triples")
+        info(escape(f"{r.path}: {r.records_in} in, {r.entities_out} entities out, {r.rejected} rejected, {len(r.graph)} triples"))
     out.print(f"[green]ok[/green]: {len(recs)} file(s), {sum(r.entities_out for r in recs)} entities")
 
 
