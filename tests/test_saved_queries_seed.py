@@ -156,7 +156,7 @@ def test_controlled_comparisons(seed):
     assert all(r["experimental_arm"] != r["control_arm"] for r in rows)
     # both arms and the population by label
     itt = next(r for r in rows if r["estimate"] == 1.5)
-    assert (itt["experimental_arm_label"], itt["control_arm_label"], itt["population_label"], itt["ci_95"]) == ("MSC", "Placebo", "ITT", "0.61–3.68")
+    assert (itt["experimental_arm_label"], itt["control_arm_label"], itt["population_label"], itt["ci_95"]) == ("PLEB001 arm", "placebo arm", "ITT", "0.61–3.68")
 
 
 def test_time_to_response(seed):
