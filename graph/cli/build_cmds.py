@@ -81,7 +81,7 @@ def build(
         err.print(t)
         acknowledged = [v for v in res.report.violations if v.acknowledged]
         warnings = [v for v in res.report.violations if not v.acknowledged and v.severity != "Violation"]
-        err.print(f"validation: ok ({len(acknowledged)} known source problem(s) flagged by curators, {len(warnings)} warning(s); 'msckg validate' shows them)")
+        err.print(f"validation: ok ({len(acknowledged)} source problem(s) flagged by curators, {len(warnings)} other warning(s); 'msckg validate')")
     out.print(f"[green]built[/green] {res.triples} triples in {res.graphs} graphs into {res.store} in {res.seconds:.1f}s (hash {res.canonical_hash[:16]})")
 
 
