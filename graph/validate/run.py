@@ -18,6 +18,7 @@ from msckg.graph.store.terms import to_rdflib
 SH = Namespace("http://www.w3.org/ns/shacl#")
 RULE_IN_MESSAGE = re.compile(r"^\[(R-[A-Z0-9-]+)\]")
 ACK_QUERY = QUERIES / "internal" / "acknowledged-problems.rq"
+RECORDED_PROBLEM = "https://w3id.org/msckg/problem"
 
 
 @dataclass
@@ -101,6 +102,10 @@ def acknowledge(violations: list[Violation], store: ox.Store) -> None:
         note = flags.get((v.focus, v.rule))
         if note:
             v.acknowledged = note
+    # a recorded problem (queries/qc/source-problems-violation.rq, path msckg:problem) that a check also finds
+    # is reported once: as the check's finding, carrying the curator's note
+    found = {(v.focus, v.rule) for v in violations if v.acknowledged and v.path != RECORDED_PROBLEM}
+    violations[:] = [v for v in violations if v.path != RECORDED_PROBLEM or (v.focus, v.rule) not in found]
 
 
 def validate(store: ox.Store, data: Graph | None = None) -> Report:
