@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)  ## create the environment, build the graph, answer a cross-study question
 	$(BIN)/msckg build
-	$(BIN)/msckg ask trials --columns trial,registry_ids,phase,allocation,masking,enrolled,manufacturers
-	$(BIN)/msckg ask response-rates --columns trial,arm_or_population,outcome,timepoint,responders,denominator,proportion
+	$(BIN)/msckg -q ask trials
+	$(BIN)/msckg ask adverse-events -p class=msckg:AE_Haemorrhage -p min_grade=3 --limit 12
 
 build: $(STAMP)  ## build the graph into ./store
 	$(BIN)/msckg build

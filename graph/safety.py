@@ -35,6 +35,9 @@ def _walk(node):
             yield from _walk(v)
 
 
+walk_parsed = _walk  # every CompValue of an rdflib parse tree, for callers that read a query's structure
+
+
 @lru_cache(maxsize=512)
 def check_query(text: str) -> None:
     """Refuse a query that is not a read-only query or that uses SERVICE (federation = network).

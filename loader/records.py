@@ -329,9 +329,14 @@ def record_to_graph(path: Path, schema: Schema, index: dict[str, KeyInfo], tree:
 
 
 def load_records(paths: list[Path], schema: Schema, root: Path | None = None,
-                 load_time: str | None = None) -> list[LoadedRecord]:
-    """Load many record files together (references resolve across them); raise on any problem."""
-    index, trees, problems = index_files(paths, schema, root)
+                 load_time: str | None = None, context: list[Path] | None = None) -> list[LoadedRecord]:
+    """Load many record files together (references resolve across them); raise on any problem.
+
+    `context` files are indexed too, so references into them resolve, but they are not converted
+    (`msckg check FILE` checks one file against the rest of data/)."""
+    wanted = {p.resolve() for p in paths}
+    others = [p for p in (context or []) if p.resolve() not in wanted]
+    index, trees, problems = index_files(list(paths) + others, schema, root)
     results = []
     for path in paths:
         if path not in trees:

@@ -87,7 +87,7 @@ def test_registry_responder_outcomes_appear_in_response_rates(mixed_store):
     rows = [r for r in _rows(store, "response-rates") if r["trial"].endswith("/trial/NCT03064438")]
     assert rows and all(r["definition"] == om["title"] for r in rows)
     printed = {m["groupId"]: m["value"] for c in om["classes"] for k in c["categories"] for m in k["measurements"]}
-    assert sorted(Decimal(r["proportion"]) for r in rows) == sorted(Decimal(v) for v in printed.values())
+    assert sorted(Decimal(r["percent"]) for r in rows) == sorted(Decimal(v) for v in printed.values())
     assert {r["timepoint"] for r in rows} == {om["timeFrame"]}
 
 
@@ -96,8 +96,8 @@ def test_adverse_events_by_class_find_registry_haemorrhages_and_infections(mixed
     trials = _registry_trials(records)
     for cls, words in (("msckg:AE_Haemorrhage", ("haemorrhage", "hemorrhage", "haematoma")), ("msckg:AE_Infection", ())):
         rows = _rows(store, "adverse-events", **{"class": cls})
-        registry = [r for r in rows if r["source"] and "/pub/ctgov-" in r["source"]]
-        curated = [r for r in rows if r["source"] and "/pub/ctgov-" not in r["source"]]
+        registry = [r for r in rows if "/pub/ctgov-" in r["sources"]]
+        curated = [r for r in rows if r["sources"] and "/pub/ctgov-" not in r["sources"]]
         assert registry and curated, cls
         for nct, study in trials.items():
             ae = study.get("resultsSection", {}).get("adverseEventsModule", {})
@@ -119,7 +119,8 @@ def test_registry_group_totals_are_answerable(mixed_store):
             if "seriousNumAffected" not in g:
                 continue
             got = [r for r in rows if r["trial"].endswith(f"/trial/{nct}") and r["term"] == "Total, serious adverse events"
-                   and r["locator"].endswith(f"eventGroups[{study['resultsSection']['adverseEventsModule']['eventGroups'].index(g)}].seriousNumAffected")]
+                   and any(where.endswith(f"eventGroups[{study['resultsSection']['adverseEventsModule']['eventGroups'].index(g)}].seriousNumAffected")
+                           for where in r["locators"].split(" | "))]
             assert [(r["affected"], r["at_risk"]) for r in got] == [(str(g["seriousNumAffected"]), str(g["seriousNumAtRisk"]))], (nct, g["id"])
     deaths = _rows(store, "adverse-events", **{"class": "msckg:AE_Death"})
-    assert any(r["term"] == "All-Cause Mortality" and "/pub/ctgov-" in r["source"] for r in deaths)
+    assert any(r["term"] == "All-Cause Mortality" and "/pub/ctgov-" in r["sources"] for r in deaths)

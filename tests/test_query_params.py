@@ -127,11 +127,12 @@ def echo_query(tmp_path):
 
 def test_parameters_are_read_typed_with_defaults_and_ranges():
     params = {p.name: p for p in AE.params}
-    assert [p.name for p in AE.params] == ["min_grade", "serious_only", "class"]
+    assert [p.name for p in AE.params] == ["min_grade", "serious_only", "class", "per_source"]
     assert (params["min_grade"].type, params["min_grade"].default) == ("integer", "1")
     assert (params["min_grade"].minimum, params["min_grade"].maximum) == (1, 5)
     assert (params["serious_only"].type, params["serious_only"].default) == ("boolean", "false")
-    assert (params["class"].type, params["class"].default) == ("iri", "msckg:AdverseEventTerm")
+    assert (params["class"].type, params["class"].default, params["class"].kind) == ("iri", "msckg:AdverseEventTerm", "class")
+    assert (params["per_source"].type, params["per_source"].default) == ("boolean", "false")
 
 
 def test_every_parameter_is_always_bound_to_a_typed_term():
@@ -198,7 +199,7 @@ def test_string_pattern_and_decimal_constraints(tmp_path):
 
 def test_the_query_text_is_passed_unchanged_with_bindings_beside_it():
     store = RecordingStore()
-    run_saved(store, AE, {"min_grade": "3", "class": "msckg:AE_Haemorrhage"})
+    run_saved(store, AE, {"min_grade": "3", "class": "msckg:AE_Haemorrhage"}, check=False)
     (query, bindings), = store.calls
     assert query == AE.text  # nothing pasted in
     assert bindings == bindings_for(AE, {"min_grade": "3", "class": "msckg:AE_Haemorrhage"})
@@ -232,11 +233,21 @@ def test_odd_but_valid_iris_are_bound_as_one_term(fixture_store, value):
     """An IRI the validator lets through is one term: the answer keeps its shape and is simply empty."""
     b = bindings_for(AE, {"class": value})
     assert isinstance(b["class"], URIRef)
-    rows = run_saved(fixture_store, AE, {"class": value})
+    rows = run_saved(fixture_store, AE, {"class": value}, check=False)
     default = run_saved(fixture_store, AE, {})
     assert rows.variables == default.variables
     assert rows.rows == []
     assert default.rows
+
+
+@pytest.mark.parametrize("value,suggestion", [("msckg:AE_Haemorhage", "msckg:AE_Haemorrhage"),
+                                              ("msckg:AE_Bleeding", "msckg:AE_Haemorrhage"),  # by its other name
+                                              ("https://w3id.org/msckg/AE_Fevr", "msckg:AE_Fever")])
+def test_a_class_the_graph_does_not_know_is_refused_with_a_suggestion(fixture_store, value, suggestion):
+    with pytest.raises(ParamError, match=f"no class .* in the graph \\(did you mean {suggestion}\\?\\)"):
+        run_saved(fixture_store, AE, {"class": value})
+    # an external class the graph knows is accepted
+    assert run_saved(fixture_store, AE, {"class": "obo:OAE_0000001"}).rows
 
 
 def test_parameters_change_only_the_rows(fixture_store):

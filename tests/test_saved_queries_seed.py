@@ -76,8 +76,9 @@ def test_shared_manufacturers_amcellgene_supplies_two_trials(seed):
     rows = {r["manufacturer"]: r for r in ask(seed, "shared-manufacturers")}
     assert AMCELLGENE in rows
     assert rows[AMCELLGENE]["trial_count"] == 2
-    assert parts(rows[AMCELLGENE]["trials"]) == {ITP, SAA}
-    assert GVHD not in parts(rows[AMCELLGENE]["trials"])
+    assert set(rows[AMCELLGENE]["trials"].split(" ")) == {ITP, SAA}
+    assert parts(rows[AMCELLGENE]["trials_label"]) == {"NCT04014166", "NCT02218437"}
+    assert rows[AMCELLGENE]["manufacturer_label"] == "AmCellGene"
 
 
 # ------------------------------------------------------------------------------------------ more
@@ -109,13 +110,41 @@ def test_cell_dose_by_regimen(seed):
 
 def test_response_rates(seed):
     rows = ask(seed, "response-rates")
-    got = {(r["trial"], r["responders"], r["denominator"], r["proportion"]) for r in rows}
+    got = {(r["trial"], r["responders"], r["denominator"], r["percent"]) for r in rows}
     need(seed, ITP)
     assert (ITP, 8, 18, 44.4) in got  # 000: overall response rate 44.4% (8/18)
     need(seed, GVHD)
-    d28 = {(r["responders"], r["denominator"], r["proportion"]) for r in rows if r["trial"] == GVHD and r["timepoint"] == "day 28"}
+    d28 = {(r["responders"], r["denominator"], r["percent"]) for r in rows if r["trial"] == GVHD and r["timepoint"] == "day 28"}
     assert {(24, 40, 60), (19, 38, 50)} <= d28  # 003: ITT ORR at d28, 60% (24/40) vs 50% (19/38)
     assert all(r["definition"] for r in rows if r["trial"] == GVHD)
+    assert all(r["trial_label"] and r["group_label"] and r["outcome_label"] and r["reported_by"] for r in rows)
+
+
+def test_response_rates_one_row_per_value_with_every_document(seed):
+    need(seed, ITP)
+    rows = ask(seed, "response-rates")
+    # 000 (Abstract, Efficacy ¶1), 001 (abstract sentence 10) and 002 (Results) all print 8/18 = 44.4%: one row
+    overall = [r for r in rows if r["trial"] == ITP and r["population_label"] == "all enrolled" and r["responders"] == 8]
+    assert len(overall) == 1
+    assert parts(overall[0]["reported_by"]) == {"Chen et al. 2024", "STTT 9(5) issue listing, May 2024", "ASH 2023 abstract 687"}
+    assert len(overall[0]["locators"].split(" | ")) == 3 and overall[0]["proportion"] == 0.444
+    # 000 and 002 print 2/3 (66.7%) at 1.0 x 10^6 cells/kg; 001 prints the two responders without a denominator
+    cohort = [r for r in rows if r["trial"] == ITP and r["arm_label"] == "1.0 x 10^6/kg, escalation"]
+    assert {(r["responders"], r["denominator"], r["percent"]) for r in cohort} == {(2, 3, 66.7), (2, None, None)}
+    per_source = [r for r in ask(seed, "response-rates", per_source="true")
+                  if r["trial"] == ITP and r["population_label"] == "all enrolled" and r["responders"] == 8]
+    assert len(per_source) == 3
+    # every row names its subgroup: 003 reports ORR at d28 for the ITT set and for subgroups of it
+    subgroups = {r["population_label"] for r in rows if r["trial"] == GVHD and r["outcome_label"] == "Overall response rate at day 28"}
+    assert {"ITT", "ITT, gut", "ITT, grade II", "PP", "PP, gut"} <= subgroups
+
+
+def test_printed_percentages_are_shown_even_without_counts(seed):
+    need(seed, SAA)
+    rows = [r for r in ask(seed, "response-rates") if r["trial"] == SAA and r["outcome_label"] == "Overall response rate at 3 months"]
+    # 004 Discussion ¶3: ORR at 3 months 11% in the MSC group and 22% in the controls, no counts printed
+    assert {(r["arm_label"], r["percent"], r["responders"], r["proportion"]) for r in rows} == {
+        ("MSC + IST", 11, None, None), ("IST alone", 22, None, None)}
 
 
 def test_controlled_comparisons(seed):
@@ -125,6 +154,9 @@ def test_controlled_comparisons(seed):
     assert (2.92, 1.02, 8.37, 0.043) in got  # 003: per-protocol ORR at d28
     assert (1.5, 0.61, 3.68, 0.375) in got   # 003: ITT ORR at d28
     assert all(r["experimental_arm"] != r["control_arm"] for r in rows)
+    # both arms and the population by label
+    itt = next(r for r in rows if r["estimate"] == 1.5)
+    assert (itt["experimental_arm_label"], itt["control_arm_label"], itt["population_label"], itt["ci_95"]) == ("PLEB001 arm", "placebo arm", "ITT", "0.61–3.68")
 
 
 def test_time_to_response(seed):
@@ -148,6 +180,23 @@ def test_adverse_events_grouped_through_the_ontology(seed):
     assert all(r["grade_max"] is None or r["grade_max"] >= 1 for r in haemorrhages)
     severe = ask(seed, "adverse-events", min_grade=3)
     assert all(r["grade_max"] >= 3 for r in severe)
+
+
+def test_adverse_events_one_row_per_event_with_every_document(seed):
+    need(seed, ITP)
+    rows = [r for r in ask(seed, "adverse-events", **{"class": "msckg:AE_AcuteMyocardialInfarction"}) if r["trial"] == ITP]
+    # 000 (grade 3), 001 and 002 (grade not printed) report the same infarction, 1 of 18: one row, three documents
+    whole = [r for r in rows if r["at_risk"] == 18]
+    assert len(whole) == 1 and whole[0]["grade"] == "3" and whole[0]["affected"] == 1
+    assert parts(whole[0]["reported_by"]) == {"Chen et al. 2024", "STTT 9(5) issue listing, May 2024", "ASH 2023 abstract 687"}
+    need(seed, SAA)
+    anaphylaxis = [r for r in ask(seed, "adverse-events", **{"class": "msckg:AE_Anaphylaxis", "min_grade": 3})
+                   if r["trial"] == SAA and r["arm_label"] == "MSC + IST"]
+    # 004: Table 2 counts 1/9 at grade 3/4 and the Safety paragraph restates it as grade 3: one row, both locators
+    table_row = [r for r in anaphylaxis if r["grade"] == "3-4"]
+    assert len(table_row) == 1 and table_row[0]["affected"] == 1 and table_row[0]["at_risk"] == 9
+    assert len(table_row[0]["locators"].split(" | ")) == 2
+    assert not [r for r in anaphylaxis if r["grade"] == "3"], "the restatement is not a second row"
 
 
 def test_infusion_reactions(seed):
@@ -182,9 +231,22 @@ def test_funding_and_conflicts(seed):
     rows = ask(seed, "funding-and-conflicts")
     need(seed, GVHD)
     assert any(r["trial"] == GVHD and r["funder_kind"] == "industry" for r in rows)
+    gvhd = next(r for r in rows if r["trial"] == GVHD)
+    # 003 Declarations, Competing interests, as printed; the curator's comment apart
+    assert gvhd["conflict_statement"] == ("Jiang et al. 2024: X.H. is an employee of Platinumlife Biotechnology (Beijing). "
+                                          "The other authors have no conflicts of interest to report.")
+    assert gvhd["conflict_comment"].startswith("Jiang et al. 2024: X.H. is a co-corresponding author")
+    assert gvhd["conflict_with_industry"] is True
     need(seed, ITP)
     itp = [r for r in rows if r["trial"] == ITP]
     assert itp and all(r["funder_kind"] == "public funder" for r in itp if r["funder"])
+    assert set(itp[0]["conflict_statement"].split(" | ")) == {"Chen et al. 2024: The authors declare no competing interests.",
+                                                             "ASH 2023 abstract 687: No relevant conflicts of interest to declare."}
+    need(seed, SAA)
+    # 004: the Ai You Foundation is thanked in the Acknowledgements only, so it is not a funder
+    saa = [r for r in rows if r["trial"] == SAA]
+    assert {r["funder_label"] for r in saa} == {"National Key Research and Development Program of China"}
+    assert saa[0]["acknowledged_label"] == "Ai You Foundation"
 
 
 def test_product_characterisation(seed):
@@ -203,8 +265,11 @@ def test_product_characterisation(seed):
 def test_publications(seed):
     rows = {r["trial"]: r for r in ask(seed, "publications")}
     need(seed, ITP)
-    assert rows[ITP]["publication_count"] == 3  # article, issue listing, ASH abstract
-    assert "journal issue listing" in parts(rows[ITP]["kinds"]) and "conference abstract" in parts(rows[ITP]["kinds"])
+    # the article and the ASH abstract report the trial; the issue listing lists the article
+    assert rows[ITP]["publication_count"] == 2
+    assert parts(rows[ITP]["kinds"]) == {"journal article", "conference abstract"}
+    assert rows[ITP]["listed_in_label"] == "STTT 9(5) issue listing, May 2024"
+    assert rows[ITP]["statuses"] and "canceled" in rows[ITP]["statuses"]
     need(seed, SAA)
     assert rows[SAA]["publication_count"] == 1
 

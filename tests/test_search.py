@@ -20,7 +20,10 @@ M = "https://w3id.org/msckg/"
 
 # Levels reached on the seed graph (lexical mode, graph/search/search_judgements.yaml, 63 queries) when
 # this test was written; the test fails if search quality drops below them.
-LEXICAL_RECALL_AT_10 = 0.985
+# 0.985 until issue 10 moved a note of the chest-tightness count ('... whether these are the two
+# infusion-related reactions') into a SourceConflict flag: 'infusion reaction' now finds the flag
+# (rank 9) instead of the second chest-tightness count, one judged item of 315 (0.9825).
+LEXICAL_RECALL_AT_10 = 0.98
 LEXICAL_MRR = 0.992
 # Blended mode with the real all-MiniLM-L6-v2 (the embeddings extra), same queries: a little below
 # lexical on this set, whose queries were judged for lexical + ontology matching.

@@ -30,7 +30,9 @@ SPECIAL_FIELDS = {  # record fields that are not msckg: properties (data/README.
 }
 # Properties that legitimately hold several values on one entity: the printed value must be one of them.
 MULTI_VALUED = {"grantNumber", "altLabel", "inclusionCriterion", "exclusionCriterion", "formulation",
-                "tissueSource", "affiliation", "regimen", "includesArm", "seeAlso"}
+                "tissueSource", "affiliation", "regimen", "includesArm", "seeAlso",
+                "patientNumber", "resolution", "ethicalStandard", "informedConsent", "analysisSoftware",
+                "manufacturingStep", "funderRole", "fundingCovered", "acknowledges"}
 NUMERIC_TYPES = {XSD + t for t in (
     "integer", "decimal", "double", "float", "nonNegativeInteger", "positiveInteger", "negativeInteger",
     "nonPositiveInteger", "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",

@@ -18,6 +18,7 @@ from .oxigraph_server import OxigraphServer
 from . import virtuoso_server
 
 REMOTES = ["remote", "virtuoso"]
+from .test_saved_queries import joined_sorted
 
 
 def norm(term):
@@ -27,7 +28,7 @@ def norm(term):
         if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
             return ("num", round(float(v), 9))
         # GROUP_CONCAT order is not defined by SPARQL: compare concatenated lists as sorted parts
-        return ("lit", "; ".join(sorted(str(term).split("; "))))
+        return ("lit", joined_sorted(str(term)))
     return ("iri", str(term)) if term is not None else None
 
 
@@ -183,3 +184,17 @@ def test_endpoint_build_validates_before_pushing_and_validate_export_read_it(tmp
         assert e.exit_code == 0 and "https://w3id.org/msckg/graph/pub/example-2025" in e.output
     finally:
         server.stop()
+@pytest.mark.parametrize("backend", ["embedded", "remote"])
+def test_every_query_form_on_every_backend(backends, backend):
+    from msckg.graph.query.forms import run_query
+    from msckg.graph.query.output import serialize_rows, serialize_triples
+
+    store = backends[backend]
+    assert run_query(store, "ASK { ?t a msckg:Trial }").boolean is True  # project prefixes declared for the query
+    assert run_query(store, "ASK { ?t a msckg:NoSuchClass }").boolean is False
+    built = run_query(store, "CONSTRUCT { ?t rdfs:label ?l } WHERE { ?t a msckg:Trial ; rdfs:label ?l }")
+    assert len(built.triples) == 3 and "@prefix rdfs:" in serialize_triples(built.triples, "ttl")
+    described = run_query(store, "DESCRIBE <https://w3id.org/msckg/id/trial/NCT04014166>")
+    assert any(t.predicate.value == "https://w3id.org/msckg/phase" for t in described.triples)
+    rows = run_query(store, "SELECT ?t WHERE { ?t a msckg:Trial } ORDER BY ?t").rows
+    assert serialize_rows(rows, "csv").splitlines()[0] == "t" and len(rows.rows) == 3

@@ -20,31 +20,41 @@ SOURCE_ROWS = 40  # above this many sources, the build's table shows one row per
 
 
 @guarded
-def check(files: List[Path] = typer.Argument(None, help="Record files to check (default: every file in data/): curated YAML or ClinicalTrials.gov JSON.")):
+def check(
+    files: List[Path] = typer.Argument(None, help="Record files to check (default: every file in data/): curated YAML or ClinicalTrials.gov JSON."),
+    data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records the files' references resolve against."),
+):
     """Check record files without building: syntax, fields, types, references (YAML); JSON paths and NCT IDs (JSON).
 
-    Example: msckg check data/entities/*.yaml data/records/000-chen-2024-sttt.yaml   |   msckg check ctgov-cache/*.json
+    References to entities defined in other files resolve against the rest of data/, so one file
+    can be checked on its own.
+
+    Example: msckg check data/records/000-chen-2024-sttt.yaml   |   msckg check ctgov-cache/*.json
     """
     from msckg.graph.build.registry import load_registry_records
     from msckg.loader.errors import SourceError
     from msckg.loader.records import load_records
     from msckg.loader.schema import build_schema
 
-    files = files or paths.record_files()
+    missing = [f for f in files or [] if not f.is_file()]
+    if missing:
+        fail(f"no such record file: {', '.join(str(f) for f in missing)}")
+    files = files or paths.record_files(data)
     registry = [f for f in files if f.suffix == ".json"]
     problems, recs = [], []
     try:
-        recs += load_records([f.resolve() for f in files if f.suffix != ".json"], build_schema(paths.ONTOLOGY), paths.ROOT)
+        recs += load_records([f.resolve() for f in files if f.suffix != ".json"], build_schema(paths.ONTOLOGY), paths.ROOT,
+                             context=[f.resolve() for f in paths.record_files(data)])
     except SourceError as exc:
         problems += exc.problems
     try:
-        recs += load_registry_records(registry, data=paths.DATA)
+        recs += load_registry_records(registry, data=data)
     except SourceError as exc:
         problems += exc.problems
     if problems:
         raise SourceError(problems)
     for r in recs:
-        info(f"{escape(r.path)}: {r.records_in} in, {r.entities_out} entities out, {r.rejected} rejected, {len(r.graph)} triples")
+        info(escape(f"{r.path}: {r.records_in} in, {r.entities_out} entities out, {r.rejected} rejected, {len(r.graph)} triples"))
     out.print(f"[green]ok[/green]: {len(recs)} file(s), {sum(r.entities_out for r in recs)} entities")
 
 
@@ -122,7 +132,7 @@ def build(
         if STATE["verbose"]:
             for p in res.phases:
                 err.print(f"  {p.name:<40} {p.wall:8.2f} s wall {p.cpu:8.2f} s CPU  peak {p.peak_rss_mb:8.0f} MiB")
-        err.print(f"validation: ok ({len(acknowledged)} known source problem(s) flagged by curators, {len(warnings)} warning(s); 'msckg validate' shows them)")
+        err.print(f"validation: ok ({len(acknowledged)} source problem(s) flagged by curators, {len(warnings)} other warning(s); 'msckg validate')")
         for line in registry_report.superseded_lines(res.assembled.reports):
             err.print(line)
         if report:
@@ -231,4 +241,4 @@ def stats(fmt: str = typer.Option("table", "--format", help=FORMAT_HELP)):
     store = open_store()
     for name in ("stats-graphs", "stats-classes"):
         q = read_query_file(QUERIES / "internal" / f"{name}.rq")
-        emit(store.select(q.text), fmt, q.summary if fmt == "table" else None)
+        emit(store.select(q.text), fmt, q.summary if fmt == "table" else None, limit=0)

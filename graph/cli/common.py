@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import List
 
@@ -13,21 +14,26 @@ from rich.markup import escape
 from msckg.loader.errors import SourceError
 
 err = Console(stderr=True, soft_wrap=True)
-# a pipe or a log has no width: tables get 160 columns there instead of rich's 80
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+# a pipe or a log has no width: tables get 160 columns there instead of rich's 80, unless COLUMNS says
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 STATE = {"verbose": False, "quiet": False, "store": None, "endpoint": None, "timeout": 30.0}
 
-FORMAT_HELP = "Output format: table, csv, tsv or json."
+FORMAT_HELP = ("Output format: table (labels, for reading), or the SPARQL 1.1 results formats json, xml, csv, tsv "
+               "(every column unless --columns says otherwise).")
+LIMIT_HELP = "Show at most N rows (a table shows 20 unless told; 0 = all)."
+COLUMNS_HELP = "Only these columns, comma-separated, in this order; 'all' for every column."
 
 
 def fail(message: str, hint: str = "", code: int = 1):
-    err.print(f"[bold red]error:[/bold red] {escape(message)}")  # messages quote the data: never markup
+    """One line saying what is wrong (and a hint): the text is printed as it is, never read as markup."""
+    err.print(f"[bold red]error:[/bold red] {escape(message)}")
     if hint:
         err.print(f"[dim]hint: {escape(hint)}[/dim]")
     raise typer.Exit(code)
 
 
 def info(message: str) -> None:
+    """A progress or status line on stderr (silenced by -q); callers escape any data they put in it."""
     if not STATE["quiet"]:
         err.print(message)
 
@@ -39,6 +45,8 @@ def guarded(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from msckg.graph.query.binding import BindingError
+        from msckg.graph.query.forms import QueryTextError
+        from msckg.graph.query.output import OutputError
         from msckg.graph.safety import UnsafeInput
         from msckg.graph.query.saved import ParamError
         from msckg.graph.store.base import StoreError
@@ -55,16 +63,29 @@ def guarded(fn):
             more = len(exc.problems) - 50
             fail(f"{len(exc.problems)} problem(s) in the sources" + (f" ({more} more not shown)" if more > 0 else ""),
                  "fix the files named above; 'msckg check FILE...' re-checks them without building")
-        except (StoreError, ParamError, UnsafeInput, BindingError) as exc:
+        except (StoreError, ParamError, UnsafeInput, BindingError, QueryTextError, OutputError) as exc:
             if STATE["verbose"]:
                 raise
             fail(str(exc))
-        except Exception as exc:  # last resort: one line, not a traceback
+        except SyntaxError as exc:  # pyoxigraph's parser: the message says where
             if STATE["verbose"]:
                 raise
-            fail(f"{type(exc).__name__}: {exc}", "run again with -v for the full traceback")
+            fail(f"the query does not parse: {_first_line(exc)}")
+        except OSError as exc:
+            if STATE["verbose"]:
+                raise
+            fail(f"{exc.strerror or _first_line(exc)}" + (f": {exc.filename}" if exc.filename else ""))
+        except Exception as exc:  # last resort: one line, not a traceback (and no Python class name)
+            if STATE["verbose"]:
+                raise
+            fail(_first_line(exc) or "unexpected error", "run again with -v for the full traceback")
 
     return wrapper
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def open_store():
@@ -78,14 +99,26 @@ def open_store():
     return EmbeddedStore(STATE["store"])
 
 
-def emit(rows, fmt, title=None, columns: str | None = None):
-    from msckg.graph.query.output import render, select_columns
+def emit(rows, fmt, title=None, columns: str | None = None, default: list[str] | None = None, iris: bool = False,
+         limit: int | None = None):
+    """Print rows: a table of the default columns (or those asked for), or a standard results document."""
+    from msckg.graph.query.output import TABLE_LIMIT, choose_columns, limit_rows, render_table, serialize_rows
 
-    if columns:
-        rows = select_columns(rows, [c.strip() for c in columns.split(",") if c.strip()])
-    text = render(rows, fmt, out, title)
-    if text is not None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if limit is not None and limit < 0:
+        fail(f"--limit must be 0 (all rows) or more, got {limit}")
+    rows = choose_columns(rows, fmt, columns, default, iris)
+    rows, left_out = limit_rows(rows, TABLE_LIMIT if limit is None and fmt == "table" else limit)
+    if fmt == "table":
+        render_table(rows, out, title, left_out)
+    else:
+        write(serialize_rows(rows, fmt))
+        if left_out:
+            info(f"[dim]{left_out} more row(s) left out by --limit[/dim]")
+
+
+def write(text: str) -> None:
+    """Text to standard output, ending in a newline."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def parse_params(params: List[str]) -> dict:
@@ -104,13 +137,23 @@ def print_report(report, fmt: str) -> None:
         return
     from itertools import groupby
 
+    from msckg.graph.query.output import shorten
+    from rdflib import URIRef
+
     for rule, items in groupby(report.violations, key=lambda v: v.rule):
         items = list(items)
-        sev = items[0].severity
-        colour = "red" if sev == "Violation" else "yellow"
-        out.print(f"[bold {colour}]{escape(rule)}[/bold {colour}] ({escape(sev)}, {len(items)}): {escape(items[0].message)}")
+        severities = {v.severity for v in items}
+        colour = "red" if "Violation" in severities else "yellow"
+        counts = ", ".join(f"{sev} {sum(v.severity == sev for v in items)}" for sev in sorted(severities, reverse=True))
+        shared = len({v.message for v in items}) == 1
+        out.print(f"[bold {colour}]{escape(rule)}[/bold {colour}] ({counts})" + (f": {escape(items[0].message)}" if shared else ""))
         for v in items:
-            ack = f"  [dim](known source problem: {escape(v.acknowledged)})[/dim]" if v.acknowledged else ""
-            out.print(f"  {escape(v.focus)}  {escape(v.path)}  {escape(v.value)}{ack}")
+            focus = shorten(URIRef(v.focus)) if v.focus.startswith(("http://", "https://")) else v.focus
+            path = shorten(URIRef(v.path)) if v.path.startswith(("http://", "https://")) else v.path
+            out.print("  " + escape("  ".join(x for x in (focus, path, v.value) if x)))
+            if not shared:
+                out.print(f"      {escape(v.message)}")
+            if v.acknowledged and v.acknowledged not in v.message:
+                out.print(f"      [dim]known source problem: {escape(v.acknowledged)}[/dim]")
     status = "[green]ok[/green]" if report.ok else f"[red]{len(report.failing)} violation(s)[/red]"
     out.print(f"validation: {status}; {len(report.violations)} finding(s) in all")

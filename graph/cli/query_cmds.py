@@ -8,23 +8,39 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
-from .common import FORMAT_HELP, emit, fail, guarded, info, open_store, out, parse_params
+from .common import COLUMNS_HELP, FORMAT_HELP, LIMIT_HELP, STATE, emit, err, fail, guarded, info, open_store, out, parse_params, write
+
+QUERY_FORMAT_HELP = FORMAT_HELP + " CONSTRUCT and DESCRIBE: ttl (also for table), nt or jsonld."
 
 
 @guarded
 def query(
     file: str = typer.Argument(..., help="A .rq file, or - to read the query from standard input."),
-    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
-    columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
+    fmt: str = typer.Option("table", "--format", help=QUERY_FORMAT_HELP),
+    columns: Optional[str] = typer.Option(None, "--columns", help=COLUMNS_HELP),
+    limit: Optional[int] = typer.Option(None, "--limit", help=LIMIT_HELP),
 ):
-    """Run any read-only SPARQL query (SERVICE and updates are refused).
+    """Run any read-only SPARQL query: SELECT, ASK, CONSTRUCT or DESCRIBE (updates, LOAD and SERVICE are refused).
 
-    Example: echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | msckg query -
+    The project's prefixes (msckg:, rdfs:, obo:, ... see ontology/prefixes.ttl) may be used without PREFIX lines.
+
+    Example: echo 'SELECT ?t ?id WHERE { ?t msckg:registration/msckg:registryId ?id }' | msckg query - --format csv
     """
+    from msckg.graph.query.forms import run_query
+    from msckg.graph.query.output import serialize_boolean, serialize_triples
+
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    rows = open_store().select(text)
-    emit(rows, fmt, columns=columns)
+    answer = run_query(open_store(), text)
+    if answer.rows is not None:
+        emit(answer.rows, fmt, columns=columns, limit=limit)
+    elif answer.boolean is not None:
+        write(serialize_boolean(answer.boolean, fmt))
+    else:
+        write(serialize_triples(answer.triples, fmt))
 
 
 @guarded
@@ -32,10 +48,16 @@ def ask(
     name: str = typer.Argument(..., help="Name of a saved query (see 'msckg queries')."),
     param: List[str] = typer.Option([], "--param", "-p", help="Parameter as name=value (repeatable)."),
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the answer to a PNG (queries tagged 'plot')."),
-    columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
+    columns: Optional[str] = typer.Option(None, "--columns", help=COLUMNS_HELP + " A table shows the query's default columns."),
+    iris: bool = typer.Option(False, "--iris", help="Also show the IRI of each entity next to its label (tables)."),
+    per_source: bool = typer.Option(False, "--per-source", help="One row per source document instead of one row per value."),
+    limit: Optional[int] = typer.Option(None, "--limit", help=LIMIT_HELP),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the answer to a .png, .svg or .pdf file (queries tagged 'plot')."),
 ):
     """Answer a saved cross-study question.
+
+    A value reported by several documents is one row, with every document in 'reported_by';
+    --per-source lists each document's row.
 
     Example: msckg ask adverse-events --param min_grade=3 --param class=msckg:AE_Haemorrhage
     """
@@ -48,13 +70,31 @@ def ask(
         close = get_close_matches(name, list(queries), n=1)
         fail(f"no saved query named '{name}'", f"did you mean '{close[0]}'? 'msckg queries' lists them" if close else "'msckg queries' lists them")
     q = queries[name]
-    rows = run_saved(open_store(), q, parse_params(param))
-    emit(rows, fmt, q.summary if fmt == "table" else None, columns)
+    given = parse_params(param)
+    if per_source:
+        if q.param("per_source") is None:
+            fail(f"'{name}' has no --per-source view: each of its rows already stands for one entity, not a value "
+                 "reported by several documents")
+        given["per_source"] = "true"
+    if plot:
+        from msckg.graph.query.plots import check_plot_path
+
+        try:
+            check_plot_path(q, plot)  # before the query runs, not after
+        except ValueError as exc:
+            fail(str(exc))
+    rows = run_saved(open_store(), q, given)
+    emit(rows, fmt, q.summary if fmt == "table" else None, columns, q.columns, iris, limit)
     if plot:
         from msckg.graph.query.plots import plot_rows
 
-        plot_rows(q, rows, plot)
-        info(f"plot written to {plot}")
+        result = plot_rows(q, rows, plot)
+        info(f"plot written to {escape(', '.join(str(p) for p in result.files))}")
+    if fmt == "table" and q.next_steps and not STATE["quiet"]:
+        sys.stdout.flush()  # the answer first, then the hints (stderr), also when both go to one log
+        err.print(Text("next:", style="dim"))
+        for line in q.next_steps:
+            err.print(Text(f"  {line}", style="dim"))
 
 
 @guarded
@@ -63,18 +103,16 @@ def list_queries(fmt: str = typer.Option("table", "--format", help="table or jso
 
     Example: msckg queries
     """
-    from rich.table import Table
-
     from msckg.graph.query.saved import saved_queries
 
     qs = saved_queries()
     if fmt == "json":
-        print(json.dumps([{"name": q.name, "summary": q.summary, "tags": q.tags,
+        print(json.dumps([{"name": q.name, "summary": q.summary, "tags": q.tags, "columns": q.columns,
                            "params": [{"name": p.name, "type": p.type, "default": p.default, "doc": p.doc} for p in q.params]} for q in qs.values()], indent=2))
         return
-    t = Table(title="saved queries (msckg ask NAME)")
+    t = Table(title="saved queries (msckg ask NAME)", title_justify="left")
     for c in ("name", "summary", "parameters"):
         t.add_column(c, overflow="fold")
     for q in qs.values():
-        t.add_row(q.name, q.summary, ", ".join(f"{p.name}:{p.type}" + (f"={p.default}" if p.default else "") for p in q.params))
+        t.add_row(Text(q.name), Text(q.summary), Text(", ".join(f"{p.name}:{p.type}" + (f"={p.default}" if p.default else "") for p in q.params)))
     out.print(t)

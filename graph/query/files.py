@@ -21,6 +21,7 @@ class Param:
     pattern: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    kind: str | None = None  # `kind=class`: the value must be a class the graph knows
 
 
 @dataclass
@@ -32,6 +33,7 @@ class QueryFile:
     text: str
     header: dict[str, str] = field(default_factory=dict)
     params: list[Param] = field(default_factory=list)
+    lines: dict[str, list[str]] = field(default_factory=dict)  # every header value, line by line
 
     @property
     def summary(self) -> str:
@@ -40,6 +42,19 @@ class QueryFile:
     @property
     def tags(self) -> list[str]:
         return [t.strip() for t in self.header.get("tags", "").split(",") if t.strip()]
+
+    @property
+    def columns(self) -> list[str]:
+        """The default table columns (`#+ columns: a,b,c`); empty when the header names none."""
+        return [c.strip() for c in self.header.get("columns", "").replace(" ", ",").split(",") if c.strip()]
+
+    @property
+    def next_steps(self) -> list[str]:
+        """Suggested next commands (`#+ next:` lines), printed after a table."""
+        return self.lines.get("next", [])
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
 
 
 def _constraints(doc: str) -> dict:
@@ -50,6 +65,9 @@ def _constraints(doc: str) -> dict:
     m = re.search(r"\brange=(-?[\d.]+)\.\.(-?[\d.]+)", doc)
     if m:
         out["minimum"], out["maximum"] = float(m.group(1)), float(m.group(2))
+    m = re.search(r"\bkind=(class)\b", doc)
+    if m:
+        out["kind"] = m.group(1)
     return out
 
 
@@ -58,11 +76,13 @@ def read_query_file(path: Path) -> QueryFile:
     text = path.read_text(encoding="utf-8")
     header: dict[str, str] = {}
     params: list[Param] = []
+    lines: dict[str, list[str]] = {}
     for line in text.splitlines():
         m = _HEADER.match(line.strip())
         if not m:
             continue
         key, value = m.group(1), m.group(2).strip()
+        lines.setdefault(key, []).append(value)
         if key == "param":
             pm = _PARAM.match(value)
             if not pm:
@@ -73,7 +93,7 @@ def read_query_file(path: Path) -> QueryFile:
             header[key] += " " + value
         else:
             header[key] = value
-    return QueryFile(path.stem, path, text, header, params)
+    return QueryFile(path.stem, path, text, header, params, lines)
 
 
 def read_query_dir(directory: Path, pattern: str = "*.rq") -> list[QueryFile]:

@@ -12,7 +12,7 @@ from rdflib.term import Node
 from msckg.loader.schema import read_prefixes
 
 from msckg.graph.paths import QUERIES
-from msckg.graph.query.files import Param, QueryFile, read_query_dir
+from msckg.graph.query.files import Param, QueryFile, read_query_dir, read_query_file
 from msckg.graph.store.base import Rows, Store
 
 
@@ -77,6 +77,47 @@ def bindings_for(query: QueryFile, given: dict[str, str]) -> dict[str, Node]:
     return out
 
 
-def run_saved(store: Store, query: QueryFile, given: dict[str, str] | None = None) -> Rows:
-    """Run a saved query on a store with its parameters bound."""
-    return store.select(query.text, bindings_for(query, given or {}))
+def _suggest_class(store: Store, term: URIRef) -> str:
+    """' (did you mean msckg:X?)' for a class IRI the graph does not know, from class names and labels."""
+    from difflib import get_close_matches
+
+    conv = read_prefixes()
+    rows = store.select(read_query_file(QUERIES / "internal" / "class-names.rq").text)
+    by_text: dict[str, str] = {}
+    for cls, name in rows.rows:
+        curie = conv.compress(str(cls)) or str(cls)
+        by_text.setdefault(curie.lower(), curie)
+        by_text.setdefault(re.sub(r"^AE_", "", str(cls).rsplit("/", 1)[-1].rsplit("#", 1)[-1]).lower(), curie)
+        if name is not None:
+            by_text.setdefault(str(name).lower(), curie)
+    given = conv.compress(str(term)) or str(term)
+    name = re.sub(r"^ae_", "", given.split(":")[-1].lower()).replace("_", " ")
+    if name in by_text:  # another name of a known class (a label or synonym): say which
+        return f" (did you mean {by_text[name]}?)"
+    for w in (name, given.lower()):
+        close = get_close_matches(w, list(by_text), n=1, cutoff=0.75)
+        if close:
+            return f" (did you mean {by_text[close[0]]}?)"
+    return ""
+
+
+def check_known(store: Store, query: QueryFile, bindings: dict[str, Node]) -> None:
+    """Refuse a `kind=class` parameter naming a class the graph does not know (a typo would give no rows)."""
+    known = read_query_file(QUERIES / "internal" / "class-known.rq")
+    for p in query.params:
+        if p.kind != "class":
+            continue
+        term = bindings[p.name]
+        rows = store.select(known.text, {"value": term})
+        known_col = rows.variables.index("known") if rows.rows else 0
+        if not (rows.rows and rows.rows[0][known_col] is not None and rows.rows[0][known_col].toPython() is True):
+            shown = read_prefixes().compress(str(term)) or str(term)
+            raise ParamError(f"'{p.name}': no class {shown} in the graph{_suggest_class(store, term)}")
+
+
+def run_saved(store: Store, query: QueryFile, given: dict[str, str] | None = None, check: bool = True) -> Rows:
+    """Run a saved query on a store with its parameters bound (class parameters checked first unless check=False)."""
+    bindings = bindings_for(query, given or {})
+    if check:
+        check_known(store, query, bindings)
+    return store.select(query.text, bindings)

@@ -93,6 +93,10 @@ def answer_table(variables, rows, labels, declared: list[str] | None, all_column
     for r in rows:
         line = []
         for c in cols:
+            entity = index.get(c[: -len("_label")]) if c.endswith("_label") else None
+            if entity is not None and isinstance(r[entity], URIRef):  # a label column: the label, linked to its entity
+                line.append(cell_for(r[entity], None if r[index[c]] is None else str(r[index[c]]), labels))
+                continue
             term = r[index[c]]
             lab = index.get(f"{c}_label")
             label = str(r[lab]) if lab is not None and r[lab] is not None else None
@@ -127,10 +131,15 @@ def guarded_csv(variables: list[str], rows, delimiter: str = ",") -> str:
 
 
 def csv_columns(variables: list[str], shown: list[str]) -> list[str]:
-    """The download's columns: the shown ones, each entity column followed by its label column."""
-    out = []
+    """The download's columns: the shown ones, each entity column beside its label column (the IRI
+    first), so a spreadsheet gets both the names and the identifiers."""
+    out: list[str] = []
     for c in shown:
-        out.append(c)
-        if f"{c}_label" in variables and f"{c}_label" not in shown:
+        entity = c[: -len("_label")] if c.endswith("_label") else None
+        if entity in variables and entity not in out and entity not in shown:
+            out.append(entity)
+        if c not in out:
+            out.append(c)
+        if f"{c}_label" in variables and f"{c}_label" not in shown and f"{c}_label" not in out:
             out.append(f"{c}_label")
     return out

@@ -43,7 +43,8 @@ def _saved(backend: Backend, name: str, params: dict[str, str]) -> dict:
             "labels": labels_for(backend, iris_in(rows))}
 
 
-def _plot(backend: Backend, name: str, params: dict[str, str]) -> bytes:
+def _plot(backend: Backend, name: str, params: dict[str, str], page: int = 1) -> dict:
+    """One page of the query's plot as PNG, and how many pages the plot has (long answers are split)."""
     from msckg.graph.query.plots import PLOTTERS
 
     q = saved_query(name)
@@ -52,9 +53,15 @@ def _plot(backend: Backend, name: str, params: dict[str, str]) -> bytes:
     rows = run_saved(backend.store, q, params)
     if not rows.rows:
         raise Refused(404, f"nothing to plot for '{name}': the query returned no rows")
+    try:
+        figures = PLOTTERS[q.name](q, rows).figures  # the same figures as 'msckg ask NAME --plot'
+    except ValueError as exc:  # e.g. no row states a count to draw
+        raise Refused(404, str(exc)) from None
+    if not 1 <= page <= len(figures):
+        raise Refused(404, f"the plot of '{name}' has {len(figures)} page(s); there is no page {page}")
     buf = io.BytesIO()
-    PLOTTERS[q.name](q, rows).savefig(buf, format="png")  # the same figure as 'msckg ask NAME --plot'
-    return buf.getvalue()
+    figures[page - 1].savefig(buf, format="png")
+    return {"png": buf.getvalue(), "pages": len(figures)}
 
 
 def _home(backend: Backend) -> dict:

@@ -134,11 +134,14 @@ async def plot(request: Request) -> Response:
     q = st.queries.get(name)
     if q is None:
         return Response("no such query\n", status_code=404, media_type="text/plain")
+    number = request.query_params.get("page", "1")
+    if not number.isdigit():
+        return Response(f"page must be a whole number, not '{number}'\n", status_code=400, media_type="text/plain")
     try:
-        png = await st.pool.run("plot", name, _given(request, q))
+        answer = await st.pool.run("plot", name, _given(request, q), int(number))
     except JobFailed as exc:
         return Response(exc.message + "\n", status_code=exc.status, media_type="text/plain")
-    return Response(png, media_type="image/png")
+    return Response(answer["png"], media_type="image/png", headers={"X-Plot-Pages": str(answer["pages"])})
 
 
 async def editor(request: Request) -> Response:

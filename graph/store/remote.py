@@ -15,7 +15,8 @@ import urllib.request
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
-from SPARQLWrapper import ASK, JSON, POST, SELECT, SPARQLWrapper
+import pyoxigraph as ox
+from SPARQLWrapper import ASK, CONSTRUCT, DESCRIBE, JSON, POST, SELECT, TURTLE, SPARQLWrapper
 
 from msckg.graph.query.binding import bind_with_values
 from msckg.graph.safety import check_query
@@ -173,7 +174,7 @@ class RemoteStore:
     def update_url(self) -> str:
         return self._update or (self.endpoint if self.virtuoso else update_url_for(self.endpoint))
 
-    def _request(self, query: str, bindings, kind: str):
+    def _request(self, query: str, bindings, kind: str, fmt: str = JSON):
         check_query(query)
         text = bind_with_values(query, bindings or {})
         if self.virtuoso:  # Virtuoso's own graphs are not part of the dataset
@@ -182,13 +183,13 @@ class RemoteStore:
         client = SPARQLWrapper(self.endpoint)
         client.setTimeout(int(max(1, self.timeout)))
         client.setMethod(POST)
-        client.setReturnFormat(JSON)
+        client.setReturnFormat(fmt)
         client.setQuery(text)
         # SPARQLWrapper guesses the query type from keywords and takes words like "add" in a
         # comment for SPARQL Update; the type is known here, so say it.
         client.queryType = kind
         try:
-            return client.queryAndConvert()
+            return client.queryAndConvert() if fmt == JSON else client.query().response.read()
         except Exception as exc:
             raise StoreError(f"remote endpoint {self.endpoint} failed: {exc}") from None
 
@@ -199,6 +200,12 @@ class RemoteStore:
 
     def ask(self, query: str, bindings: dict[str, Node] | None = None) -> bool:
         return bool(self._request(query, bindings, ASK)["boolean"])
+
+    def construct(self, query: str, bindings: dict[str, Node] | None = None) -> list:
+        """A CONSTRUCT or DESCRIBE answer as pyoxigraph triples (the server is asked for Turtle)."""
+        kind = DESCRIBE if re.search(r"\bDESCRIBE\b", query, re.IGNORECASE) else CONSTRUCT
+        raw = self._request(query, bindings, kind, TURTLE)
+        return [q.triple for q in ox.parse(raw, format=ox.RdfFormat.TURTLE)]
 
     def graphs(self) -> list[str]:
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")

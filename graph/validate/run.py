@@ -18,6 +18,7 @@ from msckg.graph.store.terms import to_rdflib
 SH = Namespace("http://www.w3.org/ns/shacl#")
 RULE_IN_MESSAGE = re.compile(r"^\[(R-[A-Z0-9-]+)\]")
 ACK_QUERY = QUERIES / "internal" / "acknowledged-problems.rq"
+RECORDED_PROBLEM = "https://w3id.org/msckg/problem"
 
 
 @dataclass
@@ -128,8 +129,10 @@ def qc_violations(store: ox.Store, directory: Path = QC) -> list[Violation]:
         sev = q.header.get("severity", "Violation")
         msg = f"[{rule}] " + q.header.get("message", q.summary)
         for sol in store.query(q.text, use_default_graph_as_union=True):
-            vals = {v: to_rdflib(sol[v]) for v in ("entity", "property", "value")}
-            out.append(Violation(rule, sev, str(vals["entity"] or ""), str(vals["property"] or ""), str(vals["value"] or ""), msg))
+            vals = {v: to_rdflib(sol[v]) for v in ("entity", "property", "value", "rule", "message")}
+            # a check may name each row's rule and message itself (?rule ?message), e.g. recorded source problems
+            out.append(Violation(str(vals["rule"] or rule), sev, str(vals["entity"] or ""), str(vals["property"] or ""),
+                                 str(vals["value"] or ""), str(vals["message"] or msg)))
     return out
 
 
@@ -142,6 +145,10 @@ def acknowledge(violations: list[Violation], store: ox.Store) -> None:
         note = flags.get((v.focus, v.rule))
         if note:
             v.acknowledged = note
+    # a recorded problem (queries/qc/source-problems-violation.rq, path msckg:problem) that a check also finds
+    # is reported once: as the check's finding, carrying the curator's note
+    found = {(v.focus, v.rule) for v in violations if v.acknowledged and v.path != RECORDED_PROBLEM}
+    violations[:] = [v for v in violations if v.path != RECORDED_PROBLEM or (v.focus, v.rule) not in found]
 
 
 def validate(store: ox.Store, data: Graph | None = None, reference: bool = False) -> Report:

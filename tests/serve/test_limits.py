@@ -82,7 +82,7 @@ def test_saved_query_api_reports_the_cap(strict):
     r = _until_ok(f"{strict.base}/api/response-rates", {})
     assert r.status_code == 200
     doc = r.json()
-    assert len(doc["rows"]) == 5 and doc["limits"]["truncated"] is True and r.headers["x-truncated"] == "true"
+    assert len(doc["results"]["bindings"]) == 5 and doc["limits"]["truncated"] is True and r.headers["x-truncated"] == "true"
     page = httpx.get(f"{strict.base}/queries/response-rates", timeout=30)
     assert "cut at the row cap of 5" in page.text
 

@@ -134,7 +134,7 @@ def test_security_headers_and_csp(server):
 
 
 def test_csv_downloads_guard_against_formula_injection(server):
-    r = get(server, "/queries/trials.csv")
+    r = get(server, "/queries/trials.csv", columns="all")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.text)))
@@ -161,6 +161,11 @@ def test_query_page_form_table_and_plot(server):
     assert '<img src="/queries/adverse-events/plot.png?min_grade=3"' in r.text
     png = get(server, "/queries/adverse-events/plot.png", min_grade="3")
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    pages = int(png.headers["X-Plot-Pages"])
+    last = get(server, "/queries/adverse-events/plot.png", min_grade="3", page=str(pages))
+    assert last.status_code == 200 and last.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert get(server, "/queries/adverse-events/plot.png", min_grade="3", page=str(pages + 1)).status_code == 404
+    assert get(server, "/queries/adverse-events/plot.png", page="x").status_code == 400
     bad = get(server, "/queries/adverse-events", min_grade="9")
     assert bad.status_code == 400 and "between 1 and 5" in html.unescape(bad.text)
     assert get(server, "/queries/trials/plot.png").status_code == 404
@@ -181,7 +186,10 @@ def test_rest_path_returns_the_same_rows_as_ask(server, served_store):
                           "--param", "class=msckg:AE_Haemorrhage", "--format", "json"], capture_output=True, text=True, check=True)
     expected = json.loads(cli.stdout)
     got = api.json()
-    assert got["variables"] == expected["variables"] and got["rows"] == expected["rows"] and len(got["rows"]) > 0
+    # both are SPARQL 1.1 Query Results JSON: the same variables and the same bindings
+    assert got["head"]["vars"] == expected["head"]["vars"]
+    assert got["results"]["bindings"] == expected["results"]["bindings"] and len(got["results"]["bindings"]) > 0
+    assert got["limits"]["rows"] == len(got["results"]["bindings"])
     bad = httpx.get(server.base + "/api/adverse-events", params={"min_grade": "x"}, timeout=30)
     assert bad.status_code == 400 and "min_grade" in bad.text
     assert httpx.get(server.base + "/api/no-such-query", timeout=30).status_code == 404
