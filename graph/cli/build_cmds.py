@@ -58,6 +58,14 @@ def check(
     out.print(f"[green]ok[/green]: {len(recs)} file(s), {sum(r.entities_out for r in recs)} entities")
 
 
+def _shown_path(path: str) -> str:
+    """A source's path relative to the working folder when it is inside it (shorter in the table), else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
 @guarded
 def build(
     ctgov: List[Path] = typer.Option([], "--source", "--ctgov", help="Also load a ClinicalTrials.gov API v2 JSON record or an RDF file (.ttl .nt .jsonld .rdf), or every such file in a folder (repeatable)."),
@@ -69,8 +77,8 @@ def build(
 ):
     """Load every source, validate, and write the store (the live store changes only on success).
 
-    Registry records load in one worker process per core (MSCKG_WORKERS sets how many); 'msckg -v build' shows
-    the time, CPU and memory of each step.
+    Registry records load in one worker process per core (MSCKG_WORKERS sets how many); 'msckg -v build'
+    shows the time, CPU and memory of each step.
 
     Example: msckg build
 
@@ -113,11 +121,13 @@ def build(
     if not STATE["quiet"]:
         from rich.table import Table
 
-        t = Table(title="sources")
+        from rich import box
+
+        t = Table(title="sources", box=box.SIMPLE_HEAD)  # light rules: a long path keeps the width
         t.add_column("file", overflow="fold", min_width=30)
         for c in ("records in", "entities out", "rejected", "triples"):
             t.add_column(c, justify="right")
-        rows = [(r.path, r.records_in, r.entities_out, r.rejected, len(r.graph)) for r in res.assembled.reports]
+        rows = [(_shown_path(r.path), r.records_in, r.entities_out, r.rejected, len(r.graph)) for r in res.assembled.reports]
         if len(rows) > SOURCE_ROWS and not STATE["verbose"]:  # thousands of sources: one row per folder and kind
             groups: dict[str, list] = {}
             for row in rows:
