@@ -75,8 +75,9 @@ class Backend:
         gen = os.path.realpath(live)
         if gen == self.generation and self.store is not None:
             return False
+        self.store = None  # let go of the old generation's reader lock before taking the new one
         self.store = _ServedStore(Path(self.settings.store))
-        self.generation = gen
+        self.generation = str(self.store.generation)  # the one opened (a swap may have come since the check)
         self.cache = {}
         return True
 
