@@ -9,7 +9,24 @@ from typing import List, Optional
 
 import typer
 
-from .common import FORMAT_HELP, emit, fail, guarded, info, open_store, out, parse_params
+from .common import FORMAT_HELP, STATE, emit, fail, guarded, info, open_store, out, parse_params
+
+EMBEDDED_TIMEOUT = 60.0
+TIMEOUT_HELP = ("Seconds the query may run: then it is stopped, with a message and exit code 124 (default 60 on the "
+                "embedded store, the global --timeout on a remote one; 0: no limit). Ctrl-C stops it at once.")
+
+
+def answer(call, timeout: float | None):
+    """`call(store)` on the selected store within the time limit: a remote store's request carries the
+    deadline itself; an embedded query runs in a worker process that is killed at the deadline or Ctrl-C."""
+    from .killable import run_killable
+
+    if timeout is not None and timeout < 0:
+        fail(f"--timeout must be 0 (no limit) or a positive number of seconds, got {timeout:g}")
+    if STATE["endpoint"]:
+        return call(open_store(timeout or None))
+    limit = EMBEDDED_TIMEOUT if timeout is None else timeout
+    return run_killable(lambda: call(open_store()), timeout=limit or None)
 
 
 @guarded
@@ -17,13 +34,14 @@ def query(
     file: str = typer.Argument(..., help="A .rq file, or - to read the query from standard input."),
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
     columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
 ):
     """Run any read-only SPARQL query (SERVICE and updates are refused).
 
-    Example: echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | msckg query -
+    Example: echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | msckg query --timeout 10 -
     """
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    rows = open_store().select(text)
+    rows = answer(lambda store: store.select(text), timeout)
     emit(rows, fmt, columns=columns)
 
 
@@ -34,6 +52,7 @@ def ask(
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the answer to a PNG (queries tagged 'plot')."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
 ):
     """Answer a saved cross-study question.
 
@@ -48,7 +67,8 @@ def ask(
         close = get_close_matches(name, list(queries), n=1)
         fail(f"no saved query named '{name}'", f"did you mean '{close[0]}'? 'msckg queries' lists them" if close else "'msckg queries' lists them")
     q = queries[name]
-    rows = run_saved(open_store(), q, parse_params(param))
+    given = parse_params(param)
+    rows = answer(lambda store: run_saved(store, q, given), timeout)
     emit(rows, fmt, q.summary if fmt == "table" else None, columns)
     if plot:
         from msckg.graph.query.plots import plot_rows
