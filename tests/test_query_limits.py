@@ -82,13 +82,13 @@ def test_query_stops_at_its_timeout_with_a_clear_line_and_exit_124(store):
 
 
 def test_ask_takes_a_timeout_too(store):
-    fast = msckg(store, "ask", "trials", "--timeout", "30", "--format", "csv")
-    out, err = fast.communicate(timeout=60)
+    fast = msckg(store, "ask", "trials", "--timeout", "120", "--format", "csv")
+    out, err = fast.communicate(timeout=150)
     assert fast.returncode == 0, err
     assert out.startswith("trial,") and len(out.splitlines()) > 1
     cut = msckg(store, "ask", "trials", "--timeout", "0.001")
     out, err = cut.communicate(timeout=60)
-    assert cut.returncode == 124 and "0.001 s limit" in err and out == ""
+    assert cut.returncode == 124 and "0.001 s limit" in err and out == "", (cut.returncode, out, err)
 
 
 def test_a_negative_timeout_is_refused(store):
@@ -129,3 +129,15 @@ def test_a_remote_query_takes_the_command_timeout():
         assert time.monotonic() - started < 30  # the global default (30 s) did not apply
     finally:
         server.close()
+
+
+def test_a_query_over_the_memory_cap_is_stopped_with_exit_124(store):
+    """Sorting a cross product holds every row at once: the worker passes 300 MiB within seconds."""
+    path = store.parent / "hungry.rq"
+    path.write_text("SELECT ?a ?c ?b ?d WHERE { ?a ?p ?b . ?c ?q ?d } ORDER BY ?b ?d ?a ?c", encoding="utf-8")
+    proc = msckg(store, "query", "--memory-cap", "300", "--timeout", "120", str(path))
+    worker = wait_for_worker(proc)
+    out, err = proc.communicate(timeout=150)
+    assert proc.returncode == 124 and out == "" and "Traceback" not in err
+    assert "the query needed more than 300 MiB of memory (--memory-cap) and was stopped" in err
+    assert gone(worker)

@@ -53,7 +53,7 @@ def guarded(fn):
             err.print("interrupted (Ctrl-C)")
             raise typer.Exit(130) from None
         except QueryTimeout as exc:
-            fail(str(exc), "narrow the query (filters, LIMIT) or give a longer --timeout (0: no limit)", code=TIMEOUT_EXIT)
+            fail(str(exc), exc.hint, code=TIMEOUT_EXIT)
         except SourceError as exc:
             if STATE["verbose"]:
                 raise

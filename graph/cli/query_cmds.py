@@ -14,19 +14,22 @@ from .common import FORMAT_HELP, STATE, emit, fail, guarded, info, open_store, o
 EMBEDDED_TIMEOUT = 60.0
 TIMEOUT_HELP = ("Seconds the query may run: then it is stopped, with a message and exit code 124 (default 60 on the "
                 "embedded store, the global --timeout on a remote one; 0: no limit). Ctrl-C stops it at once.")
+MEMORY_HELP = "MiB of memory the query may use on the embedded store: then it is stopped, exit code 124 (0: no cap)."
 
 
-def answer(call, timeout: float | None):
-    """`call(store)` on the selected store within the time limit: a remote store's request carries the
-    deadline itself; an embedded query runs in a worker process that is killed at the deadline or Ctrl-C."""
+def answer(call, timeout: float | None, memory_cap: float = 4096):
+    """`call(store)` on the selected store within the limits: a remote store's request carries the deadline
+    itself; an embedded query runs in a worker process killed at the deadline, over the cap or at Ctrl-C."""
     from .killable import run_killable
 
     if timeout is not None and timeout < 0:
         fail(f"--timeout must be 0 (no limit) or a positive number of seconds, got {timeout:g}")
+    if memory_cap < 0:
+        fail(f"--memory-cap must be 0 (no cap) or a number of MiB, got {memory_cap:g}")
     if STATE["endpoint"]:
         return call(open_store(timeout or None))
     limit = EMBEDDED_TIMEOUT if timeout is None else timeout
-    return run_killable(lambda: call(open_store()), timeout=limit or None)
+    return run_killable(lambda: call(open_store()), timeout=limit or None, memory_mib=memory_cap)
 
 
 @guarded
@@ -35,13 +38,14 @@ def query(
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
     columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    memory_cap: float = typer.Option(4096, "--memory-cap", help=MEMORY_HELP),
 ):
     """Run any read-only SPARQL query (SERVICE and updates are refused).
 
     Example: echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | msckg query --timeout 10 -
     """
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    rows = answer(lambda store: store.select(text), timeout)
+    rows = answer(lambda store: store.select(text), timeout, memory_cap)
     emit(rows, fmt, columns=columns)
 
 
@@ -53,6 +57,7 @@ def ask(
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the answer to a PNG (queries tagged 'plot')."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Only these columns, comma-separated, in this order."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    memory_cap: float = typer.Option(4096, "--memory-cap", help=MEMORY_HELP),
 ):
     """Answer a saved cross-study question.
 
@@ -68,7 +73,7 @@ def ask(
         fail(f"no saved query named '{name}'", f"did you mean '{close[0]}'? 'msckg queries' lists them" if close else "'msckg queries' lists them")
     q = queries[name]
     given = parse_params(param)
-    rows = answer(lambda store: run_saved(store, q, given), timeout)
+    rows = answer(lambda store: run_saved(store, q, given), timeout, memory_cap)
     emit(rows, fmt, q.summary if fmt == "table" else None, columns)
     if plot:
         from msckg.graph.query.plots import plot_rows
