@@ -53,8 +53,8 @@ def _wait(proc, conn, timeout: float | None, memory_mib: float) -> None:
         left = None if end is None else end - time.monotonic()
         if left is not None and left <= 0:
             raise QueryTimeout(f"the query ran past the {timeout:g} s limit (--timeout) and was stopped")
-        step = POLL if memory_mib else left
-        if conn.poll(step if left is None or step is None else min(step, left)):
+        waits = [w for w in (left, POLL if memory_mib else None) if w is not None]
+        if conn.poll(min(waits) if waits else None):  # None: until it answers
             return
         if memory_mib and resident_mib(proc.pid) > memory_mib:
             raise QueryTooLarge(f"the query needed more than {memory_mib:,g} MiB of memory (--memory-cap) and was stopped")
