@@ -4,6 +4,7 @@ the retired v1 format recognised, and a record of which keys the loader read (th
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -16,6 +17,18 @@ NCT_IN_NAME = re.compile(r"NCT\d{8}")
 V1_ROOTS = ("FullStudiesResponse", "FullStudy", "StudyFieldsResponse", "Study", "ProtocolSection")
 V2_DOCS = "https://clinicaltrials.gov/data-api/api"
 MAX_DEPTH = 64  # registry records nest about 10 levels; deeper input only serves to exhaust the parser's stack
+MAX_MIB_ENV = "MSCKG_MAX_REGISTRY_MB"  # set by 'msckg build/check --max-registry-mb'; read in every worker
+MAX_MIB = 50.0  # real records are at most a few MiB; one of ~50 MB (250,000 adverse-event rows) passed 8 GB
+
+
+def max_file_mib() -> float:
+    """The largest registry file read, in MiB (MSCKG_MAX_REGISTRY_MB, else 50)."""
+    raw = os.environ.get(MAX_MIB_ENV, "").strip()
+    try:
+        value = float(raw) if raw else MAX_MIB
+    except ValueError:
+        value = MAX_MIB
+    return value if value > 0 else MAX_MIB
 
 
 class JsonObject(dict):
@@ -135,6 +148,11 @@ def read_study_file(path: Path) -> StudyFile:
     path = Path(path)
     file = str(path)
     try:
+        size, limit = path.stat().st_size, max_file_mib()
+        if size > limit * 2**20:  # refused before reading: nothing of it is parsed or held
+            raise SourceError([Problem(file, 0, 0, "", f"the file is {size / 2**20:,.1f} MiB, over the {limit:g} MiB limit for one "
+                                                       "registry record (real records are at most a few MiB)",
+                                       hint=f"if it is genuine, raise the limit: msckg build --max-registry-mb N (or {MAX_MIB_ENV})")])
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError([Problem(file, 0, 0, "", f"cannot read the file: {exc.strerror or exc}")]) from None

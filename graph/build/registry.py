@@ -51,7 +51,8 @@ def _checked_against_manifest(path: Path, manifests: dict[Path, dict]) -> tuple[
     entry = manifests[folder].get(path.name)
     if entry is None:
         return None, None
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as fh:  # in chunks: the file may be far over the size limit read_study_file applies
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     if digest != entry.sha256:
         return None, Problem(str(path), 0, 0, "", f"the file changed after it was fetched (its SHA-256 differs from {folder / MANIFEST})",
                              hint=f"msckg fetch ctgov {entry.nct_id} --out {folder} downloads it again")

@@ -25,7 +25,7 @@ app = typer.Typer(
 def main(
     store: Optional[Path] = typer.Option(None, "--store", envvar=paths.STORE_ENV, help="Folder of the embedded store (default ./store; env MSCKG_STORE)."),
     endpoint: Optional[str] = typer.Option(None, "--endpoint", envvar="MSCKG_ENDPOINT", help="Use a remote SPARQL 1.1 endpoint instead of the embedded store (query URL; the Graph Store Protocol URL is derived)."),
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds before a remote request is abandoned."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds a remote request may take in all (connect, every byte of the answer, retries on 429/503); then it is abandoned with an error."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show details and full tracebacks."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print results and errors."),
 ):

@@ -17,12 +17,27 @@ from .common import FORMAT_HELP, STATE, emit, err, fail, guarded, info, open_sto
 
 
 SOURCE_ROWS = 40  # above this many sources, the build's table shows one row per folder
+MAX_REGISTRY_HELP = "Largest ClinicalTrials.gov file read, in MiB (default 50; larger files are refused before parsing)."
+
+
+def set_registry_limit(mib: Optional[float]) -> None:
+    """Pass --max-registry-mb to the loader (through the environment: the worker processes read it too)."""
+    import os
+
+    from msckg.loader.ctgov_read import MAX_MIB_ENV
+
+    if mib is None:
+        return
+    if mib <= 0:
+        fail(f"--max-registry-mb must be a positive number of MiB, got {mib:g}")
+    os.environ[MAX_MIB_ENV] = repr(float(mib))
 
 
 @guarded
 def check(
     files: List[Path] = typer.Argument(None, help="Record files to check (default: every file in data/): curated YAML or ClinicalTrials.gov JSON."),
     data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records the files' references resolve against."),
+    max_registry_mb: Optional[float] = typer.Option(None, "--max-registry-mb", help=MAX_REGISTRY_HELP),
 ):
     """Check record files without building: syntax, fields, types, references (YAML); JSON paths and NCT IDs (JSON).
 
@@ -31,6 +46,7 @@ def check(
 
     Example: msckg check data/records/000-chen-2024-sttt.yaml   |   msckg check ctgov-cache/*.json
     """
+    set_registry_limit(max_registry_mb)
     from msckg.graph.build.registry import load_registry_records
     from msckg.loader.errors import SourceError
     from msckg.loader.records import load_records
@@ -74,6 +90,7 @@ def build(
     report: Optional[str] = typer.Option(None, "--report", help="'unmapped': per registry record, the ledger per kind, results groups made arms, adverse-event terms without a class and every JSON path not mapped."),
     fmt: str = typer.Option("table", "--format", help="Report format: table or json."),
     data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records (entities/ and records/)."),
+    max_registry_mb: Optional[float] = typer.Option(None, "--max-registry-mb", help=MAX_REGISTRY_HELP),
 ):
     """Load every source, validate, and write the store (the live store changes only on success).
 
@@ -92,6 +109,7 @@ def build(
     from msckg.graph.build.run import BuildFailed, build as run_build
     from msckg.graph.cli import registry_report
 
+    set_registry_limit(max_registry_mb)
     if prefer is not None and prefer not in PREFER:
         fail(f"unknown --prefer value '{prefer}'", f"use one of: {', '.join(PREFER)}")
     if report is not None and report != "unmapped":

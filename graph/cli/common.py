@@ -51,10 +51,17 @@ def guarded(fn):
         from msckg.graph.query.saved import ParamError
         from msckg.graph.store.base import StoreError
 
+        from .killable import TIMEOUT_EXIT, QueryTimeout
+
         try:
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except KeyboardInterrupt:  # Ctrl-C: one line, the shell's exit status for SIGINT, no traceback
+            err.print("interrupted (Ctrl-C)")
+            raise typer.Exit(130) from None
+        except QueryTimeout as exc:
+            fail(str(exc), exc.hint, code=TIMEOUT_EXIT)
         except SourceError as exc:
             if STATE["verbose"]:
                 raise
@@ -88,12 +95,12 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def open_store():
+def open_store(timeout: float | None = None):
     """The store selected by the global options: remote endpoint if given, else the embedded one."""
     if STATE["endpoint"]:
         from msckg.graph.store.remote import RemoteStore
 
-        return RemoteStore(STATE["endpoint"], timeout=STATE["timeout"])
+        return RemoteStore(STATE["endpoint"], timeout=timeout or STATE["timeout"])
     from msckg.graph.store.embedded import EmbeddedStore
 
     return EmbeddedStore(STATE["store"])

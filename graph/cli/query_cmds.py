@@ -16,6 +16,26 @@ from .common import COLUMNS_HELP, FORMAT_HELP, LIMIT_HELP, STATE, emit, err, fai
 
 QUERY_FORMAT_HELP = FORMAT_HELP + " CONSTRUCT and DESCRIBE: ttl (also for table), nt or jsonld."
 
+EMBEDDED_TIMEOUT = 60.0
+TIMEOUT_HELP = ("Seconds the query may run: then it is stopped, with a message and exit code 124 (default 60 on the "
+                "embedded store, the global --timeout on a remote one; 0: no limit). Ctrl-C stops it at once.")
+MEMORY_HELP = "MiB of memory the query may use on the embedded store: then it is stopped, exit code 124 (0: no cap)."
+
+
+def answer(call, timeout: float | None, memory_cap: float = 4096):
+    """`call(store)` on the selected store within the limits: a remote store's request carries the deadline
+    itself; an embedded query runs in a worker process killed at the deadline, over the cap or at Ctrl-C."""
+    from .killable import run_killable
+
+    if timeout is not None and timeout < 0:
+        fail(f"--timeout must be 0 (no limit) or a positive number of seconds, got {timeout:g}")
+    if memory_cap < 0:
+        fail(f"--memory-cap must be 0 (no cap) or a number of MiB, got {memory_cap:g}")
+    if STATE["endpoint"]:
+        return call(open_store(timeout or None))
+    limit = EMBEDDED_TIMEOUT if timeout is None else timeout
+    return run_killable(lambda: call(open_store()), timeout=limit or None, memory_mib=memory_cap)
+
 
 @guarded
 def query(
@@ -23,24 +43,28 @@ def query(
     fmt: str = typer.Option("table", "--format", help=QUERY_FORMAT_HELP),
     columns: Optional[str] = typer.Option(None, "--columns", help=COLUMNS_HELP),
     limit: Optional[int] = typer.Option(None, "--limit", help=LIMIT_HELP),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    memory_cap: float = typer.Option(4096, "--memory-cap", help=MEMORY_HELP),
 ):
     """Run any read-only SPARQL query: SELECT, ASK, CONSTRUCT or DESCRIBE (updates, LOAD and SERVICE are refused).
 
     The project's prefixes (msckg:, rdfs:, obo:, ... see ontology/prefixes.ttl) may be used without PREFIX lines.
 
     Example: echo 'SELECT ?t ?id WHERE { ?t msckg:registration/msckg:registryId ?id }' | msckg query - --format csv
+
+    Example: echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | msckg query --timeout 10 -
     """
     from msckg.graph.query.forms import run_query
     from msckg.graph.query.output import serialize_boolean, serialize_triples
 
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    answer = run_query(open_store(), text)
-    if answer.rows is not None:
-        emit(answer.rows, fmt, columns=columns, limit=limit)
-    elif answer.boolean is not None:
-        write(serialize_boolean(answer.boolean, fmt))
+    result = answer(lambda store: run_query(store, text), timeout, memory_cap)
+    if result.rows is not None:
+        emit(result.rows, fmt, columns=columns, limit=limit)
+    elif result.boolean is not None:
+        write(serialize_boolean(result.boolean, fmt))
     else:
-        write(serialize_triples(answer.triples, fmt))
+        write(serialize_triples(result.triples, fmt))
 
 
 @guarded
@@ -53,6 +77,8 @@ def ask(
     per_source: bool = typer.Option(False, "--per-source", help="One row per source document instead of one row per value."),
     limit: Optional[int] = typer.Option(None, "--limit", help=LIMIT_HELP),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the answer to a .png, .svg or .pdf file (queries tagged 'plot')."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    memory_cap: float = typer.Option(4096, "--memory-cap", help=MEMORY_HELP),
 ):
     """Answer a saved cross-study question.
 
@@ -83,7 +109,7 @@ def ask(
             check_plot_path(q, plot)  # before the query runs, not after
         except ValueError as exc:
             fail(str(exc))
-    rows = run_saved(open_store(), q, given)
+    rows = answer(lambda store: run_saved(store, q, given), timeout, memory_cap)
     emit(rows, fmt, q.summary if fmt == "table" else None, columns, q.columns, iris, limit)
     if plot:
         from msckg.graph.query.plots import plot_rows

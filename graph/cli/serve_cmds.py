@@ -15,6 +15,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default; 0.0.0.0 opens it to the network)."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     deadline: float = typer.Option(30.0, "--deadline", help="Seconds a query may run before its worker is killed (503)."),
+    memory_cap: int = typer.Option(2048, "--memory-cap", help="MiB of memory a query's worker may use before it is killed (503; 0: no cap)."),
     row_cap: int = typer.Option(10_000, "--row-cap", help="Most rows (or triples) in one answer; the cap is reported, never silent."),
     max_body: int = typer.Option(1_000_000, "--max-body", help="Most bytes in a request body (413 beyond)."),
     workers: int = typer.Option(2, "--workers", help="Worker processes that run queries."),
@@ -38,14 +39,16 @@ def serve(
         fail(f"no graph at {STATE['store']}", "run 'msckg build' first (or give --store DIR / --endpoint URL)")
     if row_cap < 1 or workers < 1 or search_workers < 1 or deadline <= 0 or max_body < 1:
         fail("--row-cap, --workers, --search-workers, --deadline and --max-body must be positive")
+    if memory_cap < 0:
+        fail(f"--memory-cap must be 0 (no cap) or a number of MiB, got {memory_cap}")
     settings = Settings(store=None if STATE["endpoint"] else Path(STATE["store"]), endpoint=STATE["endpoint"],
-                        host=host, port=port, deadline=deadline, row_cap=row_cap, max_body=max_body, workers=workers, search_workers=search_workers,
+                        host=host, port=port, deadline=deadline, memory_cap_mb=memory_cap, row_cap=row_cap, max_body=max_body, workers=workers, search_workers=search_workers,
                         allow_service=tuple(allow_service), base_url=base_url, remote_timeout=max(STATE["timeout"], deadline))
     if STATE["endpoint"] and (Path(STATE["store"]) / "current" / "search").exists():
         settings = Settings(**{**settings.__dict__, "store": Path(STATE["store"])})  # search index beside a remote store
     where = STATE["endpoint"] or STATE["store"]
     info(f"serving {where} at http://{host}:{port}/ (SPARQL at /sparql; deadline {deadline:g} s, row cap {row_cap:,}, "
-         f"{workers} worker(s)); Ctrl-C stops")
+         f"{workers} worker(s), {memory_cap:,} MiB each); Ctrl-C stops")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning" if STATE["quiet"] else "info",
                 access_log=STATE["verbose"], timeout_graceful_shutdown=3)
 

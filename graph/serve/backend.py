@@ -15,7 +15,8 @@ from rdflib.term import Node
 from msckg.graph.query.binding import bind_with_values
 from msckg.graph.store.base import Rows, StoreError
 from msckg.graph.store.embedded import EmbeddedStore
-from msckg.graph.store.remote import RemoteAnswerError, RemoteStore
+from msckg.graph.store.remote import RemoteStore
+from msckg.graph.store.remote_http import RemoteAnswerError, RemoteError, RemoteTimeout
 from msckg.graph.store.terms import to_rdflib
 
 from . import formats
@@ -74,8 +75,9 @@ class Backend:
         gen = os.path.realpath(live)
         if gen == self.generation and self.store is not None:
             return False
+        self.store = None  # let go of the old generation's reader lock before taking the new one
         self.store = _ServedStore(Path(self.settings.store))
-        self.generation = gen
+        self.generation = str(self.store.generation)  # the one opened (a swap may have come since the check)
         self.cache = {}
         return True
 
@@ -107,13 +109,25 @@ class Backend:
         try:
             media, body = remote.protocol_query(query, default_graphs, named_graphs,
                                                 "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8")
-        except RemoteAnswerError as exc:
-            raise Refused(400 if exc.status is not None and exc.status < 500 else 502, str(exc)) from None
-        if media in formats.RESULTS:
-            return ox.parse_query_results(body, format=formats.RESULTS[media])
-        if media in formats.GRAPHS:
-            return list(ox.parse(body, format=formats.GRAPHS[media]))
-        raise Refused(502, f"the remote endpoint answered with {media}, which is not a SPARQL result format")
+        except RemoteTimeout as exc:
+            raise Refused(504, str(exc)) from None
+        except RemoteAnswerError as exc:  # the endpoint refused the query (4xx) or failed (5xx, still busy)
+            raise Refused(400 if exc.status is not None and exc.status < 500 and exc.status != 429 else 502, str(exc)) from None
+        except RemoteError as exc:  # unreachable, a redirect, an answer cut off or incomplete
+            raise Refused(502, str(exc)) from None
+        try:
+            if media in formats.RESULTS:
+                answer = ox.parse_query_results(body, format=formats.RESULTS[media])
+                if isinstance(answer, ox.QuerySolutions):  # solutions are parsed lazily: read them all once here
+                    for _ in answer:
+                        pass
+                    answer = ox.parse_query_results(body, format=formats.RESULTS[media])
+                return answer
+            if media in formats.GRAPHS:
+                return list(ox.parse(body, format=formats.GRAPHS[media]))
+        except (SyntaxError, ValueError) as exc:  # a truncated or malformed answer: the remote's fault, not the query's
+            raise Refused(502, f"the remote endpoint's answer is not valid {media}: {exc}") from None
+        raise Refused(502, f"the remote endpoint answered with {media or 'no content type'}, which is not a SPARQL result format")
 
 
 # -- protocol answers with the row cap ---------------------------------------------------------

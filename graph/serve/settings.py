@@ -15,6 +15,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     deadline: float = 30.0               # seconds before a query's worker is killed (answer: 503)
+    memory_cap_mb: int = 2048            # MiB of resident memory a busy worker may use before it is killed (503; 0: none)
     row_cap: int = 10_000                # rows (or triples) returned at most; reported, never silent
     max_body: int = 1_000_000            # bytes of a request body (answer beyond it: 413)
     workers: int = 2                     # worker processes that run queries
@@ -28,5 +29,5 @@ class Settings:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def describe_limits(self) -> dict:
-        return {"deadline_seconds": self.deadline, "row_cap": self.row_cap, "max_body_bytes": self.max_body,
+        return {"deadline_seconds": self.deadline, "memory_cap_mib": self.memory_cap_mb, "row_cap": self.row_cap, "max_body_bytes": self.max_body,
                 "workers": self.workers, "search_workers": self.search_workers, "allow_service": list(self.allow_service)}

@@ -23,7 +23,8 @@ class ServerState:
         self.settings = settings
         self.pool = WorkerPool(settings)
         # searches get their own worker: a slow search never holds up a query, nor a query a search
-        self.search_pool = WorkerPool(settings, size=settings.search_workers)
+        # (the search worker holds the embedding model: it is bounded by its deadline, not the memory cap)
+        self.search_pool = WorkerPool(settings, size=settings.search_workers, memory_cap=False)
         self.queries = saved_queries()
         self._cache: dict = {}
         self.started = time.time()

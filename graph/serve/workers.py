@@ -1,5 +1,6 @@
-"""A pool of worker processes that run queries: each job has a deadline, and a worker still busy at the
-deadline is killed (neither engine can cancel a query from Python) and replaced, so the pool recovers."""
+"""A pool of worker processes that run queries: each job has a deadline and a memory cap, and a worker still
+busy at the deadline or over the cap is killed (neither engine can cancel a query from Python) and replaced,
+so the pool recovers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,21 @@ import time
 from dataclasses import dataclass, field
 
 from .settings import Settings
+
+MEMORY_POLL = 0.05  # seconds between two looks at a busy worker's memory
+
+
+def resident_mib(pid: int) -> float:
+    """Resident memory of a process in MiB (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class _OverMemory(Exception):
+    """A busy worker went over the memory cap."""
 
 
 class JobFailed(Exception):
@@ -58,13 +74,15 @@ class _Worker:
 class WorkerPool:
     """`size` worker processes; `run(kind, *args)` sends a job to an idle one and waits up to the deadline."""
 
-    def __init__(self, settings: Settings, size: int | None = None):
+    def __init__(self, settings: Settings, size: int | None = None, memory_cap: bool = True):
         self.settings = settings
         self.size = max(1, settings.workers if size is None else size)
+        self.memory_cap = settings.memory_cap_mb if memory_cap else 0
         self._ctx = mp.get_context("spawn")  # a fresh interpreter: no threads or open store inherited
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self.killed = 0
+        self.killed_memory = 0
         self.restarted = 0
         self.completed = 0
         self._closing = False
@@ -101,6 +119,21 @@ class WorkerPool:
         finally:
             loop.remove_reader(fd)
 
+    async def _answer(self, w: _Worker, end: float) -> None:
+        """Wait until the worker has answered: asyncio.TimeoutError at `end`, _OverMemory when its resident
+        memory passes the cap (looked at every MEMORY_POLL seconds)."""
+        loop, cap = asyncio.get_running_loop(), self.memory_cap
+        while True:
+            left = end - loop.time()
+            if left <= 0:
+                raise asyncio.TimeoutError
+            try:
+                await self._readable(w, min(left, MEMORY_POLL) if cap else left)
+                return
+            except asyncio.TimeoutError:
+                if cap and resident_mib(w.proc.pid) > cap:
+                    raise _OverMemory from None
+
     def _discard(self, w: _Worker) -> None:
         self._all.discard(w)
         if w.proc.is_alive():
@@ -127,8 +160,14 @@ class WorkerPool:
         try:
             w.conn.send((kind, args))
             w.jobs += 1
-            await self._readable(w, max(0.01, end - loop.time()))
+            await self._answer(w, max(loop.time() + 0.01, end))
             answer = w.conn.recv()
+        except _OverMemory:
+            self.killed_memory += 1
+            self._replace(w)
+            raise JobFailed(503, f"the query needed more than {self.memory_cap:,} MiB of memory (the server's cap) "
+                                 "and was stopped; narrow it (filters, LIMIT, no ORDER BY over many rows) or ask the "
+                                 "operator for a larger --memory-cap", killed=True) from None
         except asyncio.TimeoutError:
             self.killed += 1
             self._replace(w)
@@ -140,15 +179,18 @@ class WorkerPool:
         except (EOFError, OSError, BrokenPipeError):
             self._replace(w)
             raise JobFailed(500, "the query worker stopped unexpectedly; it has been replaced") from None
-        self._idle.put_nowait(w)
         self.completed += 1
+        if self.memory_cap and resident_mib(w.proc.pid) > self.memory_cap:  # it finished just over the cap: start afresh
+            self._replace(w)
+        else:
+            self._idle.put_nowait(w)
         if answer[0] == "ok":
             return answer[1]
         raise JobFailed(answer[1], answer[2])
 
     def stats(self) -> dict:
         return {"workers": len(self._all), "idle": self._idle.qsize(), "completed": self.completed,
-                "killed_at_deadline": self.killed, "restarted": self.restarted, "deadline_seconds": self.settings.deadline}
+                "killed_at_deadline": self.killed, "killed_over_memory": self.killed_memory, "memory_cap_mib": self.memory_cap, "restarted": self.restarted, "deadline_seconds": self.settings.deadline}
 
     async def close(self) -> None:
         self._closing = True

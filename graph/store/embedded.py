@@ -11,6 +11,7 @@ from msckg.graph.query.binding import bind_with_values
 from msckg.graph.safety import check_query
 
 from .base import Rows, StoreError
+from .generations import open_live
 from .terms import to_rdflib
 
 
@@ -19,10 +20,9 @@ class EmbeddedStore:
 
     def __init__(self, folder: Path, read_only: bool = True):
         self.folder = Path(folder)
-        live = self.folder / "current"
-        if not live.exists():
-            raise StoreError(f"no graph at {self.folder}: run 'msckg build' first (or set --store / MSCKG_STORE)")
-        self._store = ox.Store.read_only(str(live.resolve())) if read_only else ox.Store(str(live.resolve()))
+        # the shared lock keeps this generation on disk while it is open, whatever builds swap in meanwhile
+        self.generation, self._reader_lock = open_live(self.folder)
+        self._store = ox.Store.read_only(str(self.generation)) if read_only else ox.Store(str(self.generation))
 
     @property
     def oxigraph(self) -> ox.Store:

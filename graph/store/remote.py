@@ -1,4 +1,5 @@
-"""A remote SPARQL 1.1 store: queries through SPARQLWrapper (with a timeout), bulk loading by batched SPARQL Update.
+"""A remote SPARQL 1.1 store: queries and bulk loading (batched SPARQL Update), every request through
+remote_http.exchange (one deadline for the whole request, redirects refused, typed errors).
 
 Tested against `oxigraph serve` and Virtuoso 7 (tests/test_store_compliance.py). Virtuoso is told
 apart by its `Server` header: it takes updates on its query URL, and its own system graphs
@@ -9,19 +10,17 @@ dataset's graphs, as on the other backends.
 from __future__ import annotations
 
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 from rdflib.term import Node
 import pyoxigraph as ox
-from SPARQLWrapper import ASK, CONSTRUCT, DESCRIBE, JSON, POST, SELECT, TURTLE, SPARQLWrapper
 
 from msckg.graph.query.binding import bind_with_values
 from msckg.graph.safety import check_query
 from msckg.graph.store.base import Rows, StoreError
-
+from msckg.graph.store.remote_http import RemoteAnswerError, RemoteBadAnswer, RemoteError, exchange  # noqa: F401 (re-exported)
+from msckg.graph.store.remote_results import ACCEPT, read_ask, read_select
 
 
 BATCH_TRIPLES = 20000  # triples per SPARQL Update request when loading (several graphs per request)
@@ -109,30 +108,6 @@ def update_batches(graphs: dict, limit: int = BATCH_TRIPLES):
         yield flush()
 
 
-def _term(cell: dict | None) -> Node | None:
-    if cell is None:
-        return None
-    kind, value = cell["type"], cell["value"]
-    if kind == "uri":
-        return URIRef(value)
-    if kind == "bnode":
-        return BNode(value)
-    if "xml:lang" in cell:
-        return Literal(value, lang=cell["xml:lang"])
-    dt = cell.get("datatype")
-    if dt and dt != "http://www.w3.org/2001/XMLSchema#string":
-        return Literal(value, datatype=URIRef(dt))
-    return Literal(value)
-
-
-class RemoteAnswerError(StoreError):
-    """The endpoint refused or failed a request; `status` is its HTTP status (None when it did not answer)."""
-
-    def __init__(self, message: str, status: int | None):
-        super().__init__(message)
-        self.status = status
-
-
 class RemoteStore:
     """Any SPARQL 1.1 endpoint (Oxigraph server, Virtuoso...); its default graph must be the union of its graphs."""
 
@@ -148,64 +123,49 @@ class RemoteStore:
         """Whether the endpoint is a Virtuoso server (asked once, from its Server header)."""
         if self._virtuoso is None:
             url = f"{self.endpoint}?{urllib.parse.urlencode({'query': 'ASK {}'})}"
-            try:
-                with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"}), timeout=self.timeout) as resp:
-                    self._virtuoso = "virtuoso" in (resp.headers.get("Server") or "").lower()
-            except OSError as exc:
-                raise StoreError(f"remote endpoint {self.endpoint} failed: {exc}") from None
+            reply = exchange("GET", url, timeout=self.timeout, what="a first ASK", headers={"Accept": ACCEPT})
+            self._virtuoso = "virtuoso" in (reply.headers.get("server") or "").lower()
         return self._virtuoso
 
     def protocol_query(self, query: str, default_graphs: list[str], named_graphs: list[str], accept: str) -> tuple[str, bytes]:
         """(media type, body) of the endpoint's own answer to a query (SPARQL 1.1 Protocol POST), for a
         server that fronts this store; RemoteAnswerError carries the endpoint's HTTP status."""
         params = [("query", query)] + [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
-        req = urllib.request.Request(self.endpoint, data=urllib.parse.urlencode(params).encode(), method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return resp.headers.get_content_type(), resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:500].decode("utf-8", "replace")
-            raise RemoteAnswerError(f"the remote endpoint answered {exc.code}: {detail}", exc.code) from None
-        except OSError as exc:
-            raise RemoteAnswerError(f"the remote endpoint {self.endpoint} failed: {exc}", None) from None
+        reply = exchange("POST", self.endpoint, timeout=self.timeout, what="the query",
+                         content=urllib.parse.urlencode(params).encode(),
+                         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        return reply.media_type, reply.body
 
     @property
     def update_url(self) -> str:
         return self._update or (self.endpoint if self.virtuoso else update_url_for(self.endpoint))
 
-    def _request(self, query: str, bindings, kind: str, fmt: str = JSON):
+    def _request(self, query: str, bindings, accept: str = ACCEPT):
         check_query(query)
         text = bind_with_values(query, bindings or {})
         if self.virtuoso:  # Virtuoso's own graphs are not part of the dataset
             text = "".join(f"DEFINE input:default-graph-exclude <{g}> DEFINE input:named-graph-exclude <{g}>\n"
                            for g in VIRTUOSO_SYSTEM_GRAPHS) + text
-        client = SPARQLWrapper(self.endpoint)
-        client.setTimeout(int(max(1, self.timeout)))
-        client.setMethod(POST)
-        client.setReturnFormat(fmt)
-        client.setQuery(text)
-        # SPARQLWrapper guesses the query type from keywords and takes words like "add" in a
-        # comment for SPARQL Update; the type is known here, so say it.
-        client.queryType = kind
-        try:
-            return client.queryAndConvert() if fmt == JSON else client.query().response.read()
-        except Exception as exc:
-            raise StoreError(f"remote endpoint {self.endpoint} failed: {exc}") from None
+        return exchange("POST", self.endpoint, timeout=self.timeout, what="the query",
+                        content=urllib.parse.urlencode({"query": text}).encode("utf-8"),
+                        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
 
     def select(self, query: str, bindings: dict[str, Node] | None = None) -> Rows:
-        res = self._request(query, bindings, SELECT)
-        names = res["head"]["vars"]
-        return Rows(names, [tuple(_term(b.get(n)) for n in names) for b in res["results"]["bindings"]])
+        return read_select(self._request(query, bindings))
 
     def ask(self, query: str, bindings: dict[str, Node] | None = None) -> bool:
-        return bool(self._request(query, bindings, ASK)["boolean"])
+        return read_ask(self._request(query, bindings))
 
     def construct(self, query: str, bindings: dict[str, Node] | None = None) -> list:
         """A CONSTRUCT or DESCRIBE answer as pyoxigraph triples (the server is asked for Turtle)."""
-        kind = DESCRIBE if re.search(r"\bDESCRIBE\b", query, re.IGNORECASE) else CONSTRUCT
-        raw = self._request(query, bindings, kind, TURTLE)
-        return [q.triple for q in ox.parse(raw, format=ox.RdfFormat.TURTLE)]
+        reply = self._request(query, bindings, "text/turtle")
+        if reply.media_type not in ("text/turtle", "application/x-turtle"):
+            raise RemoteBadAnswer(f"remote endpoint {self.endpoint} answered the query with '{reply.media_type}', not Turtle: "
+                                    f"{reply.text_start()}", reply.status)
+        try:
+            return [q.triple for q in ox.parse(reply.body, format=ox.RdfFormat.TURTLE)]
+        except SyntaxError as exc:
+            raise RemoteBadAnswer(f"remote endpoint {self.endpoint} sent Turtle that does not parse: {exc}", reply.status) from None
 
     def graphs(self) -> list[str]:
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -215,27 +175,14 @@ class RemoteStore:
         """Replace one named graph (SPARQL 1.1 Graph Store Protocol PUT)."""
         body = graph.serialize(format="nt").encode("utf-8")
         url = f"{self.gsp}?{urllib.parse.urlencode({'graph': iri})}"
-        req = urllib.request.Request(url, data=body, method="PUT", headers={"Content-Type": "application/n-triples"})
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                if resp.status >= 300:
-                    raise StoreError(f"Graph Store Protocol PUT {url} answered {resp.status}")
-        except OSError as exc:
-            raise StoreError(f"cannot load graph {iri} into {self.gsp}: {exc}") from None
+        exchange("PUT", url, timeout=self.timeout, what=f"a Graph Store Protocol PUT of {iri}", content=body,
+                 headers={"Content-Type": "application/n-triples"}, ok=(200, 201, 204))
 
     def update(self, text: str) -> None:
         """Send one SPARQL Update request (only msckg's own loading calls this)."""
         body = urllib.parse.urlencode({"update": text}).encode("utf-8")
-        req = urllib.request.Request(self.update_url, data=body, method="POST",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "*/*"})
-        try:
-            with urllib.request.urlopen(req, timeout=max(self.timeout, 120)) as resp:
-                resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")[:300]
-            raise StoreError(f"SPARQL Update at {self.update_url} answered {exc.code}: {detail}") from None
-        except OSError as exc:
-            raise StoreError(f"cannot load into {self.update_url}: {exc}") from None
+        exchange("POST", self.update_url, timeout=max(self.timeout, 120), what="SPARQL Update", content=body,
+                 headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "*/*"}, ok=(200, 201, 204))
 
     def replace_graphs(self, graphs: dict, progress=None) -> int:
         """Make the store hold exactly these graphs of the dataset: each replaced, in batched SPARQL Update
