@@ -47,6 +47,12 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+@pytest.fixture(autouse=True)
+def no_search_index(monkeypatch):
+    """The search index is rebuilt in full by both kinds of build and is not compared here: leave it out."""
+    monkeypatch.setattr("msckg.graph.build.run.write_search_index", lambda store, folder: None)
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus")
@@ -85,10 +91,10 @@ def test_generated_corpus_incremental_equals_full(corpus, tmp_path):
     owner = next(f for f in sorted((data / "records").glob("*.yaml")) if f"key: {inj['focus'].split('/id/')[1]}\n" in f.read_text())
     text = owner.read_text(encoding="utf-8")
     m = re.search(rf"key: {re.escape(inj['focus'].split('/id/')[1])}\n(?:.*\n)*?\s+count: (\d+)\n\s+denominator: (\d+)", text)
-    if m:  # R-COUNT-DENOMINATOR: count above the denominator
-        owner.write_text(text.replace(f"count: {m.group(1)}\n", f"count: {int(m.group(2)) - 1}\n", 1), encoding="utf-8")
-        fewer = same_as_full(tmp_path, store, data, ctgov, "removes-injected")
-        assert not any(v[0] == inj["rule"] and v[2] == inj["focus"] for v in fewer[1])
+    assert inj["rule"] == "R-COUNT-DENOMINATOR" and m, inj  # count above the denominator
+    owner.write_text(text.replace(f"count: {m.group(1)}\n", f"count: {int(m.group(2)) - 1}\n", 1), encoding="utf-8")
+    fewer = same_as_full(tmp_path, store, data, ctgov, "removes-injected")
+    assert not any(v[0] == inj["rule"] and v[2] == inj["focus"] for v in fewer[1])
 
     # a deleted source and a new one
     files = sorted(ctgov.glob("*.json"))

@@ -56,8 +56,12 @@ def build(
     report: Optional[str] = typer.Option(None, "--report", help="'unmapped': per registry record, the ledger per kind, results groups made arms, adverse-event terms without a class and every JSON path not mapped."),
     fmt: str = typer.Option("table", "--format", help="Report format: table or json."),
     data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records (entities/ and records/)."),
+    full: bool = typer.Option(False, "--full", help="Load and validate every source again, ignoring the build cache in the store folder."),
 ):
     """Load every source, validate, and write the store (the live store changes only on success).
+
+    Sources unchanged since the last build come from the store folder's build cache and only the checks a
+    change can reach run again (docs/incremental.md); --full does everything again.
 
     Registry records load in one worker process per core (MSCKG_WORKERS sets how many); 'msckg -v build' shows
     the time, CPU and memory of each step.
@@ -85,7 +89,7 @@ def build(
         task = prog.add_task("building", total=None)
         try:
             res = run_build(STATE["store"], data=data, extra_sources=sources, progress=lambda s: prog.update(task, description=s),
-                            prefer=prefer)
+                            prefer=prefer, full=full)
         except BuildFailed as exc:
             if exc.report:
                 print_report(exc.report, fmt)
@@ -98,6 +102,7 @@ def build(
             return entry
         print(json.dumps({"store": str(res.store), "triples": res.triples, "graphs": res.graphs, "canonical_hash": res.canonical_hash,
                           "seconds": res.seconds, "phases": [asdict(p) for p in res.phases],
+                          "reused_sources": res.reused_sources, "incremental_validation": res.incremental_validation,
                           "sources": [source(r) for r in res.assembled.reports]}, indent=2))
         return
     if not STATE["quiet"]:
@@ -125,6 +130,9 @@ def build(
         err.print(f"validation: ok ({len(acknowledged)} known source problem(s) flagged by curators, {len(warnings)} warning(s); 'msckg validate' shows them)")
         for line in registry_report.superseded_lines(res.assembled.reports):
             err.print(line)
+        if res.reused_sources:
+            err.print(f"incremental: {res.reused_sources} of {len(res.assembled.reports)} source(s) from the build cache; validated "
+                      f"{'only what the changes reach' if res.incremental_validation else 'everything'} ('msckg build --full' redoes all)")
         if report:
             registry_report.print_report(err, res.assembled.reports)
         elif registry_report.summary_line(res.assembled.reports):
