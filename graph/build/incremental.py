@@ -200,12 +200,10 @@ class BuildCache:
                 "shacl": [asdict(v) for v in report.shacl], "qc": {k: [asdict(v) for v in rows] for k, rows in report.qc.items()}}
         _write_atomic(self.root / "last.json", json.dumps(last, ensure_ascii=False))
         keep = set(last["graphs"].values())
-        for f in (self.root / "graphs").iterdir():
-            if f.suffix == ".nt" and f.stem not in keep:
-                f.unlink(missing_ok=True)
-        for f in (self.root / "entries").iterdir():
-            if f.suffix == ".json" and f.stem not in entries:
-                f.unlink(missing_ok=True)
+        for folder, suffix, used in (("graphs", ".nt", keep), ("entries", ".json", entries)):
+            for f in (self.root / folder).iterdir():  # also the temporary files of an interrupted build
+                if f.suffix != suffix or f.stem not in used:
+                    f.unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Forget the cache (a build that could not use it)."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import logging
 import resource
 import shutil
+import signal
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +29,9 @@ from msckg.graph.store.generations import StoreLock, swap_live, write_generation
 from msckg.graph.validate.run import Report, validate
 
 FAIL_ENV = "MSCKG_FAIL_AT"  # test hook: raise at the named step to prove a failed build loses nothing
+KILL_ENV = "MSCKG_KILL_AT"  # test hook: SIGKILL this process at the named step (tests/test_build_kill.py)
+STEPS = ("assemble", "derive", "serialise", "write", "load", "validate", "index", "persist", "swap", "cache")
+log = logging.getLogger("msckg.build")
 
 
 class BuildFailed(RuntimeError):
@@ -135,8 +140,25 @@ def write_search_index(store: ox.Store, folder: Path) -> None:
 
 
 def _checkpoint(step: str) -> None:
+    if os.environ.get(KILL_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get(FAIL_ENV) == step:
         raise RuntimeError(f"injected failure at step '{step}' ({FAIL_ENV})")
+
+
+def remove_leftovers(store_folder: Path) -> None:
+    """Remove what an interrupted build left beside the live store (half-made generations), saying so."""
+    live = (store_folder / "current").resolve() if (store_folder / "current").exists() else None
+    stale = [g for g in store_folder.glob("gen-*") if g.is_dir() and g.resolve() != live]
+    stale += [t for t in store_folder.glob(".current-*") if t.is_symlink()]
+    for g in stale:
+        if g.is_symlink():
+            g.unlink()
+        else:
+            shutil.rmtree(g, ignore_errors=True)
+    if stale:
+        log.warning("removed %d leftover(s) of an interrupted build in %s: %s", len(stale), store_folder,
+                    ", ".join(sorted(g.name for g in stale)))
 
 
 def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
@@ -227,6 +249,7 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
     store_folder = Path(store_folder)
     phases = Phases(progress)
     with StoreLock(store_folder):
+        remove_leftovers(store_folder)
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         cache = BuildCache(store_folder, ontology, reuse=not full)
         with phases.step("assemble", "loading sources"), fast_graphs():
@@ -266,6 +289,7 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
             writer.discard()  # the half-made generation never goes live
             raise
         try:
+            _checkpoint("cache")
             cache.save(assembled.reports, ser.graph_hashes, report)
         except OSError:  # the build is live; only the next build's head start is lost
             cache.discard()
