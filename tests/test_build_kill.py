@@ -3,6 +3,7 @@ store serving, complete and unchanged; the next build removes the leftovers, say
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 from rdflib import Graph
 
 from msckg.graph.build.dataset import canonical_hash
-from msckg.graph.build.run import KILL_ENV, STEPS, build
+from msckg.graph.build.run import FAIL_ENV, KILL_ENV, STEPS, build
 from msckg.graph.store.embedded import EmbeddedStore
 from msckg.graph.store.terms import to_rdflib
 
@@ -79,3 +80,17 @@ def content(store: Path) -> tuple[str, int]:
 def _full(store: Path, data: Path) -> Path:
     build(store, data=data, full=True)
     return store
+
+
+def test_a_failure_saving_the_cache_keeps_the_new_store_and_the_next_build_is_full(built_mini, tmp_path, monkeypatch, caplog):
+    store, data, first = built_mini
+    rec = data / "records" / "example-2025.yaml"
+    rec.write_text(rec.read_text(encoding="utf-8").replace("Results ¶2", "Results ¶3"), encoding="utf-8")
+    monkeypatch.setenv(FAIL_ENV, "cache")
+    with caplog.at_level(logging.WARNING, logger="msckg.build"):
+        res = build(store, data=data)
+    assert "could not be saved" in caplog.text and res.canonical_hash != first.canonical_hash
+    monkeypatch.delenv(FAIL_ENV)
+    assert content(store) == content(_full(tmp_path / "fresh", data))
+    again = build(store, data=data)
+    assert again.reused_sources == 0 and again.canonical_hash == res.canonical_hash

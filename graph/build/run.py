@@ -291,7 +291,8 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
         try:
             _checkpoint("cache")
             cache.save(assembled.reports, ser.graph_hashes, report)
-        except OSError:  # the build is live; only the next build's head start is lost
+        except Exception as exc:  # the build is live; only the next build's head start is lost
+            log.warning("the build cache in %s could not be saved (%s); the next build loads everything", cache.root, exc)
             cache.discard()
         return BuildResult(store_folder, gen, ser.triples, len(assembled.graphs), ser.canonical_hash, report, assembled,
                            time.perf_counter() - t0, phases.done, cache.reused, incremental)
