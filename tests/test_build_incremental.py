@@ -163,4 +163,4 @@ def test_seed_data_incremental_equals_full(tmp_path):
     same_as_full(tmp_path, store, data, ctgov, "seed deleted")
     files[0].write_bytes(gone)
     back = same_as_full(tmp_path, store, data, ctgov, "seed new")
-    assert back[0] == outcome(tmp_path / "again", data, ctgov, full=True)[0]
+    assert back[2].graphs == first[2].graphs
