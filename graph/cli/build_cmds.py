@@ -131,8 +131,8 @@ def build(
         for line in registry_report.superseded_lines(res.assembled.reports):
             err.print(line)
         if res.reused_sources:
-            err.print(f"incremental: {res.reused_sources} of {len(res.assembled.reports)} source(s) from the build cache; validated "
-                      f"{'only what the changes reach' if res.incremental_validation else 'everything'} ('msckg build --full' redoes all)")
+            err.print(f"incremental: {res.reused_sources} of {len(res.assembled.reports)} sources from the build cache, "
+                      f"{'only what changed validated again' if res.incremental_validation else 'all validated'} (--full: redo all)")
         if report:
             registry_report.print_report(err, res.assembled.reports)
         elif registry_report.summary_line(res.assembled.reports):
