@@ -8,6 +8,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import XSD
@@ -48,6 +49,8 @@ class LoadedRecord:
     entities_out: int
     rejected: int
     problems: list[Problem] = field(default_factory=list)
+    keys: list[tuple] = field(default_factory=list)  # curated: (key, line, types, key line, key column) it defines
+    refs: dict[str, list[str] | None] = field(default_factory=dict)  # curated: key -> classes it had (None: unknown)
 
 
 def canonical_decimal(text: str) -> str:
@@ -151,29 +154,49 @@ def _key_and_types(m: Mapping, file: str, schema: Schema, problems: list[Problem
     return key, types
 
 
-def index_files(paths: list[Path], schema: Schema, root: Path | None = None) -> tuple[dict[str, KeyInfo], dict[Path, Node], list[Problem]]:
-    """First pass over all record files: parse them and index every key (duplicates are problems)."""
+def index_entries(tree: Node, display: str, schema: Schema) -> list[tuple]:
+    """The keys a parsed file defines: (key, entity line, classes, key line, key column), in file order."""
+    out = []
+    for m in _entity_nodes(tree, display, []):
+        key, types = _key_and_types(m, display, schema, [])
+        if key is not None:
+            kn = m.get("key")
+            out.append((key, m.line, frozenset(types), kn.line, kn.column))
+    return out
+
+
+def _add_entries(index: dict[str, KeyInfo], display: str, entries: list[tuple], problems: list[Problem]) -> None:
+    for key, line, types, kline, kcol in entries:
+        if key in index:
+            first = index[key]
+            problems.append(Problem(display, kline, kcol, "key", f"key '{key}' is already defined at {first.file}:{first.line}", key))
+            continue
+        index[key] = KeyInfo(key, display, line, frozenset(types))
+
+
+def index_files(paths: list[Path], schema: Schema, root: Path | None = None,
+                reuse: Callable[[Path, str], LoadedRecord | None] | None = None
+                ) -> tuple[dict[str, KeyInfo], dict[Path, Node], list[Problem]]:
+    """First pass over all record files: parse them and index every key (duplicates are problems).
+
+    A file `reuse` gives a record for (an incremental build's unchanged file) is not parsed: the keys
+    the record kept stand for it."""
     index: dict[str, KeyInfo] = {}
     trees: dict[Path, Node] = {}
     problems: list[Problem] = []
     for path in paths:
         display = _display(path, root)
+        old = reuse(path, display) if reuse else None
+        if old is not None:
+            _add_entries(index, display, old.keys, problems)
+            continue
         try:
             tree = read_yaml(path, display)
         except SourceError as exc:
             problems.extend(exc.problems)
             continue
         trees[path] = tree
-        for m in _entity_nodes(tree, display, []):
-            key, types = _key_and_types(m, display, schema, [])
-            if key is None:
-                continue
-            if key in index:
-                first = index[key]
-                kn = m.get("key")
-                problems.append(Problem(display, kn.line, kn.column, "key", f"key '{key}' is already defined at {first.file}:{first.line}", key))
-                continue
-            index[key] = KeyInfo(key, display, m.line, frozenset(types))
+        _add_entries(index, display, index_entries(tree, display, schema), problems)
     return index, trees, problems
 
 
@@ -192,6 +215,7 @@ class _Converter:
     def __init__(self, schema: Schema, index: dict[str, KeyInfo], file: str, graph: Graph):
         self.schema, self.index, self.file, self.graph = schema, index, file, graph
         self.problems: list[Problem] = []
+        self.refs: dict[str, list[str] | None] = {}  # every key looked up, and the classes it had: what the graph depends on
 
     def problem(self, node: Node, fld: str, msg: str, record: str) -> None:
         self.problems.append(Problem(self.file, node.line, node.column, fld, msg, record))
@@ -247,6 +271,7 @@ class _Converter:
             types = self.schema.individuals.get(iri, set())
         elif "/" in text:
             info = self.index.get(text)
+            self.refs[text] = None if info is None else sorted(map(str, info.types))
             if info is None:
                 return self.problem(v, spec.name, f"no entity with key '{text}' in data/{_suggest(text, self.index)}", record)
             iri, types = ID[text], set(info.types)
@@ -325,23 +350,38 @@ def record_to_graph(path: Path, schema: Schema, index: dict[str, KeyInfo], tree:
     if load_time:
         graph.add((giri, PROV.generatedAtTime, Literal(load_time, datatype=XSD.dateTime)))
     entries = _entry_count(tree)  # every entry counts in the ledger, also those refused before conversion
-    return LoadedRecord(display, giri, graph, document, entries, ok, entries - ok, conv.problems)
+    return LoadedRecord(display, giri, graph, document, entries, ok, entries - ok, conv.problems, refs=conv.refs)
+
+
+def refs_unchanged(rec: LoadedRecord, index: dict[str, KeyInfo]) -> bool:
+    """Whether every key the record referenced still has the classes it had when it was converted."""
+    return all((None if (i := index.get(k)) is None else sorted(map(str, i.types))) == v for k, v in rec.refs.items())
 
 
 def load_records(paths: list[Path], schema: Schema, root: Path | None = None,
-                 load_time: str | None = None, context: list[Path] | None = None) -> list[LoadedRecord]:
+                 load_time: str | None = None, context: list[Path] | None = None,
+                 reuse: Callable[[Path, str], LoadedRecord | None] | None = None) -> list[LoadedRecord]:
     """Load many record files together (references resolve across them); raise on any problem.
 
     `context` files are indexed too, so references into them resolve, but they are not converted
-    (`msckg check FILE` checks one file against the rest of data/)."""
+    (`msckg check FILE` checks one file against the rest of data/). `reuse(path, shown path)` (an
+    incremental build) gives an unchanged file's record from an earlier build, or None; it is kept
+    when the keys it references still have the same classes."""
     wanted = {p.resolve() for p in paths}
     others = [p for p in (context or []) if p.resolve() not in wanted]
-    index, trees, problems = index_files(list(paths) + others, schema, root)
+    index, trees, problems = index_files(list(paths) + others, schema, root, reuse)
     results = []
     for path in paths:
+        old = reuse(path, _display(path, root)) if reuse and path not in trees else None
+        if old is not None and refs_unchanged(old, index):
+            results.append(old)
+            continue
+        if old is not None:
+            trees[path] = read_yaml(path, old.path)
         if path not in trees:
             continue
         rec = record_to_graph(path, schema, index, trees[path], root, load_time)
+        rec.keys = index_entries(trees[path], rec.path, schema)
         problems.extend(rec.problems)
         results.append(rec)
     if problems:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import OWL, BNode, Graph, URIRef
@@ -26,6 +27,7 @@ class Serialised:
     nquads: bytes
     canonical_hash: str
     triples: int
+    graph_hashes: dict[str, tuple[str, int]] = field(default_factory=dict)  # graph IRI -> (SHA-256, triples)
 
 
 @dataclass
@@ -35,11 +37,12 @@ class Assembled:
     graphs: dict[URIRef, Graph | TripleSink | NTriplesGraph] = field(default_factory=dict)
     reports: list[LoadedRecord] = field(default_factory=list)
     _serialised: Serialised | None = field(default=None, repr=False)
+    each: Callable[[str, list[str], str], None] | None = field(default=None, repr=False)  # see serialise()
 
     def serialise(self) -> Serialised:
         """N-Quads and canonical hash in one pass over every graph (computed once, then kept)."""
         if self._serialised is None:
-            self._serialised = serialise(self.graphs)
+            self._serialised = serialise(self.graphs, each=self.each)
         return self._serialised
 
     def nquads(self) -> bytes:
@@ -55,7 +58,8 @@ class Assembled:
         for r in self.reports:
             r.graph = counts.get(r.graph_iri, Released(r.graph_iri, len(r.graph)))
         if self._serialised is not None:
-            self._serialised = Serialised(b"", self._serialised.canonical_hash, self._serialised.triples)
+            self._serialised = Serialised(b"", self._serialised.canonical_hash, self._serialised.triples,
+                                          self._serialised.graph_hashes)
 
 
 class Released:
@@ -128,22 +132,44 @@ def canonical_hash(graphs: dict[URIRef, Graph | TripleSink]) -> str:
     return serialise(graphs, nquads=False).canonical_hash
 
 
-def serialise(graphs: dict[URIRef, Graph | TripleSink], nquads: bool = True) -> Serialised:
+def graph_hash(g, lines: list[str] | None = None) -> str:
+    """SHA-256 of one graph's canonical N-Triples lines (sorted, load times left out)."""
+    lines = ntriples(g) if lines is None else lines
+    return hashlib.sha256("\n".join(_canonical_lines(g, lines, _has_blank_nodes(g))).encode()).hexdigest()
+
+
+def dataset_hash(graph_hashes: dict[str, str]) -> str:
+    """The dataset's canonical hash from its graphs' hashes: SHA-256 of one line 'IRI hash' per graph, in IRI order.
+
+    A hash of hashes, so that a build which rewrites a few graphs (graph/build/incremental.py) hashes only
+    those, and still gives the value a full build gives."""
+    h = hashlib.sha256()
+    for iri in sorted(graph_hashes):
+        h.update(f"{iri} {graph_hashes[iri]}\n".encode())
+    return h.hexdigest()
+
+
+def serialise(graphs: dict[URIRef, Graph | TripleSink], nquads: bool = True,
+              each: Callable[[str, list[str], str], None] | None = None) -> Serialised:
     """Every graph's triples as N-Quads (graphs in IRI order) and the dataset's canonical hash.
 
     The lines are rdflib's own N-Triples serialisation of each term (loader.sink.ntriples), so the
-    hash is the one rdflib's canonical serialisation gives and the store holds the same terms."""
-    h = hashlib.sha256()
+    hash is the one rdflib's canonical serialisation gives and the store holds the same terms. A graph
+    that knows its hash (`sha256`, a cached graph of an incremental build) is not hashed again;
+    `each(IRI, lines, hash)` sees every graph (the build cache keeps them)."""
     chunks: list[str] = []
     total = 0
+    hashes: dict[str, tuple[str, int]] = {}
     for iri in sorted(graphs):
         g = graphs[iri]
         lines = ntriples(g)
-        h.update(f"# {iri}\n".encode())
-        h.update("\n".join(_canonical_lines(g, lines, _has_blank_nodes(g))).encode())
+        sha = getattr(g, "sha256", None) or graph_hash(g, lines)
+        hashes[str(iri)] = (sha, len(g))
+        if each is not None:
+            each(str(iri), lines, sha)
         if nquads and lines:
             gname = f" <{iri}> ."
             chunks.append("\n".join(line[:-2] + gname for line in lines))
         total += len(g)
     data = ("\n".join(chunks) + "\n").encode("utf-8") if nquads else b""
-    return Serialised(data, h.hexdigest(), total)
+    return Serialised(data, dataset_hash({k: v[0] for k, v in hashes.items()}), total, hashes)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from rdflib import RDF, RDFS, SKOS, Literal, URIRef
 from rdflib.plugins.serializers.nt import _quoteLiteral
@@ -15,7 +16,7 @@ from msckg.loader.ctgov_groups import read_group_arms
 from msckg.loader.errors import Problem, SourceError
 from msckg.loader.fetch.cache import MANIFEST, read_manifest
 from msckg.loader.schema import ID, MSCKG
-from msckg.loader.sink import NTriplesGraph
+from msckg.loader.sink import NTriplesGraph, ntriples
 
 from msckg.graph.build.parallel import load_all
 
@@ -122,9 +123,11 @@ def reconcile_org_labels(records: list[CtgovRecord], seed: dict) -> None:
 
 
 def load_registry_records(paths: list[Path], load_time: str | None = None, data: Path | None = None,
-                          prefer: str | None = None, org_labels: dict | None = None, progress=None) -> list[CtgovRecord]:
+                          prefer: str | None = None, org_labels: dict | None = None, progress=None,
+                          reuse: Callable[[Path, str | None, dict], CtgovRecord | None] | None = None) -> list[CtgovRecord]:
     """Load every registry file (in worker processes at scale); raise one SourceError listing every bad
-    file (and every duplicate NCT ID)."""
+    file (and every duplicate NCT ID). `reuse(path, fetch time, group-to-arm table)` (an incremental
+    build) gives an unchanged file's record from an earlier build (N-Triples lines), or None."""
     problems: list[Problem] = []
     group_arms = {}
     if data is not None:
@@ -135,16 +138,28 @@ def load_registry_records(paths: list[Path], load_time: str | None = None, data:
     manifests: dict[Path, dict] = {}
     seed = dict(org_labels or {})
     labels = org_labels if org_labels is not None else {}
-    jobs = []
+    jobs, order, reused = [], [], {}
     for p in paths:
         fetched_at, changed = _checked_against_manifest(Path(p), manifests)
         if changed:
             problems.append(changed)
             continue
-        jobs.append((str(p), fetched_at))
+        old = reuse(Path(p), fetched_at, group_arms) if reuse else None
+        if old is not None:
+            reused[str(p)] = old
+        else:
+            jobs.append((str(p), fetched_at))
+        order.append(str(p))
     load_one = partial(_load_one, load_time=load_time, group_arms=group_arms, org_labels=labels)
     records, load_problems, parallel = load_all(load_one, jobs, progress)
     problems.extend(load_problems)
+    if reuse:  # reused records were written next to other files: relabel all of them in file order
+        by_path = {**{r.path: r for r in records}, **reused}
+        records = [by_path[p] for p in order if p in by_path]
+        for r in records:
+            if not isinstance(r.graph, NTriplesGraph):
+                r.graph = NTriplesGraph(r.graph.identifier, ntriples(r.graph), r.graph.has_blank_nodes())
+        parallel = True
     if parallel:
         reconcile_org_labels(records, seed)
     kept, dup_problems = _duplicates(records, prefer)

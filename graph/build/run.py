@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import logging
 import resource
 import shutil
+import signal
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,11 +23,15 @@ from msckg.loader.schema import build_schema
 from msckg.loader.sink import fast_graphs, fast_mode
 
 from msckg.graph.build.dataset import ONTOLOGY_GRAPH, Assembled, ontology_graph
+from msckg.graph.build.incremental import BuildCache, revalidate
 from msckg.graph.paths import DATA, ONTOLOGY, ROOT, record_files
 from msckg.graph.store.generations import StoreLock, swap_live, write_generation_into
 from msckg.graph.validate.run import Report, validate
 
 FAIL_ENV = "MSCKG_FAIL_AT"  # test hook: raise at the named step to prove a failed build loses nothing
+KILL_ENV = "MSCKG_KILL_AT"  # test hook: SIGKILL this process at the named step (tests/test_build_kill.py)
+STEPS = ("assemble", "derive", "serialise", "write", "load", "validate", "index", "persist", "swap", "cache")
+log = logging.getLogger("msckg.build")
 
 
 class BuildFailed(RuntimeError):
@@ -86,6 +92,8 @@ class BuildResult:
     assembled: Assembled
     seconds: float
     phases: list[Phase] = field(default_factory=list)
+    reused_sources: int = 0  # sources read back from the build cache
+    incremental_validation: bool = False  # only what the change can reach was validated again
 
 
 class _Writer:
@@ -132,16 +140,35 @@ def write_search_index(store: ox.Store, folder: Path) -> None:
 
 
 def _checkpoint(step: str) -> None:
+    if os.environ.get(KILL_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get(FAIL_ENV) == step:
         raise RuntimeError(f"injected failure at step '{step}' ({FAIL_ENV})")
 
 
+def remove_leftovers(store_folder: Path) -> None:
+    """Remove what an interrupted build left beside the live store (half-made generations), saying so."""
+    live = (store_folder / "current").resolve() if (store_folder / "current").exists() else None
+    stale = [g for g in store_folder.glob("gen-*") if g.is_dir() and g.resolve() != live]
+    stale += [t for t in store_folder.glob(".current-*") if t.is_symlink()]
+    for g in stale:
+        if g.is_symlink():
+            g.unlink()
+        else:
+            shutil.rmtree(g, ignore_errors=True)
+    if stale:
+        log.warning("removed %d leftover(s) of an interrupted build in %s: %s", len(stale), store_folder,
+                    ", ".join(sorted(g.name for g in stale)))
+
+
 def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
-             load_time: str | None = None, progress: Callable[[str], None] | None = None, prefer: str | None = None) -> Assembled:
+             load_time: str | None = None, progress: Callable[[str], None] | None = None, prefer: str | None = None,
+             cache: BuildCache | None = None) -> Assembled:
     """Load the ontology and every source file into named graphs (one SourceError names every bad file).
 
     Inside `loader.sink.fast_graphs()` the graphs are light TripleSinks, else rdflib Graphs. The load
-    time goes into the build record graph only (graph/build/provenance.py), never into a data graph."""
+    time goes into the build record graph only (graph/build/provenance.py), never into a data graph.
+    With a `cache` (graph/build/incremental.py), unchanged sources are read back from it, not loaded."""
     from msckg.graph.build.mappings import MAPPINGS_FOLDER, MAPPINGS_GRAPH, mapping_graph
     from msckg.graph.build.provenance import BUILD_GRAPH, build_record, now
     from msckg.graph.build.registry import organisation_labels
@@ -152,14 +179,22 @@ def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[P
     schema = build_schema(ontology)
     problems = []
     try:
-        for rec in load_records(record_files(data), schema, Path(data).resolve().parent):  # paths shown as data/...
+        for rec in load_records(record_files(data), schema, Path(data).resolve().parent,  # paths shown as data/...
+                                reuse=cache.record if cache else None):
             out.graphs[rec.graph_iri] = rec.graph
             out.reports.append(rec)
     except SourceError as exc:  # go on: the registry files' problems are reported in the same run
         problems.extend(exc.problems)
     try:
-        labels = organisation_labels(out.graphs.values())
-        for rec in load_extra_sources(extra_sources or [], None, data, prefer, labels, progress):
+        if cache is None:
+            labels = organisation_labels(out.graphs.values())
+        else:  # the same labels, from what each curated record gives (kept in the cache)
+            labels = organisation_labels([out.graphs[ONTOLOGY_GRAPH]])
+            for rec in out.reports:
+                for iri, label in cache.organisation_labels(rec).items():
+                    labels.setdefault(iri, label)
+        for rec in load_extra_sources(extra_sources or [], None, data, prefer, labels, progress,
+                                      cache.registry if cache else None):
             out.graphs[rec.graph_iri] = rec.graph
             out.reports.append(rec)
     except SourceError as exc:
@@ -205,15 +240,21 @@ def add_derived(assembled: Assembled, data: Path, now: str) -> bool:
 
 
 def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[Path] | None = None,
-          progress: Callable[[str], None] = lambda s: None, prefer: str | None = None) -> BuildResult:
-    """Build the graph into `store_folder`; the live store changes only if every step succeeds."""
+          progress: Callable[[str], None] = lambda s: None, prefer: str | None = None, full: bool = False) -> BuildResult:
+    """Build the graph into `store_folder`; the live store changes only if every step succeeds.
+
+    Unchanged sources come from the store folder's build cache and only what a change can reach is
+    validated again (graph/build/incremental.py); `full` loads and validates everything (and refills the cache)."""
     t0 = time.perf_counter()
     store_folder = Path(store_folder)
     phases = Phases(progress)
     with StoreLock(store_folder):
+        remove_leftovers(store_folder)
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        cache = BuildCache(store_folder, ontology, reuse=not full)
         with phases.step("assemble", "loading sources"), fast_graphs():
-            assembled = assemble(data, ontology, extra_sources, now, progress, prefer)
+            assembled = assemble(data, ontology, extra_sources, now, progress, prefer, cache)
+            assembled.each = cache.each
         with phases.step("derive", "re-deriving saved pooled analyses"):
             add_derived(assembled, data, now)
         with phases.step("serialise", "writing N-Quads"):
@@ -231,7 +272,9 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
                 mem.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
                 del nquads  # the writer thread holds its own reference until it is done
             with phases.step("validate", "validating (SHACL shapes as SPARQL, QC checks)"):
-                report = validate(mem)
+                report = None if full else revalidate(mem, cache, set(ser.graph_hashes))
+                incremental = report is not None
+                report = report or validate(mem)
             if not report.ok:
                 raise BuildFailed(f"validation failed: {len(report.failing)} violation(s); the live store was not changed", report)
             with phases.step("index", "indexing for search"):
@@ -245,5 +288,11 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
         except BaseException:
             writer.discard()  # the half-made generation never goes live
             raise
+        try:
+            _checkpoint("cache")
+            cache.save(assembled.reports, ser.graph_hashes, report)
+        except Exception as exc:  # the build is live; only the next build's head start is lost
+            log.warning("the build cache in %s could not be saved (%s); the next build loads everything", cache.root, exc)
+            cache.discard()
         return BuildResult(store_folder, gen, ser.triples, len(assembled.graphs), ser.canonical_hash, report, assembled,
-                           time.perf_counter() - t0, phases.done)
+                           time.perf_counter() - t0, phases.done, cache.reused, incremental)

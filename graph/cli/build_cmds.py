@@ -91,8 +91,12 @@ def build(
     fmt: str = typer.Option("table", "--format", help="Report format: table or json."),
     data: Path = typer.Option(paths.DATA, "--data", help="Folder of curated records (entities/ and records/)."),
     max_registry_mb: Optional[float] = typer.Option(None, "--max-registry-mb", help=MAX_REGISTRY_HELP),
+    full: bool = typer.Option(False, "--full", help="Load and validate every source again, ignoring the build cache in the store folder."),
 ):
     """Load every source, validate, and write the store (the live store changes only on success).
+
+    Sources unchanged since the last build come from the store folder's build cache and only the checks a
+    change can reach run again (docs/incremental.md); --full does everything again.
 
     Registry records load in one worker process per core (MSCKG_WORKERS sets how many); 'msckg -v build'
     shows the time, CPU and memory of each step.
@@ -121,7 +125,7 @@ def build(
         task = prog.add_task("building", total=None)
         try:
             res = run_build(STATE["store"], data=data, extra_sources=sources, progress=lambda s: prog.update(task, description=s),
-                            prefer=prefer)
+                            prefer=prefer, full=full)
         except BuildFailed as exc:
             if exc.report:
                 print_report(exc.report, fmt)
@@ -134,6 +138,7 @@ def build(
             return entry
         print(json.dumps({"store": str(res.store), "triples": res.triples, "graphs": res.graphs, "canonical_hash": res.canonical_hash,
                           "seconds": res.seconds, "phases": [asdict(p) for p in res.phases],
+                          "reused_sources": res.reused_sources, "incremental_validation": res.incremental_validation,
                           "sources": [source(r) for r in res.assembled.reports]}, indent=2))
         return
     if not STATE["quiet"]:
@@ -163,6 +168,9 @@ def build(
         err.print(f"validation: ok ({len(acknowledged)} source problem(s) flagged by curators, {len(warnings)} other warning(s); 'msckg validate')")
         for line in registry_report.superseded_lines(res.assembled.reports):
             err.print(line)
+        if res.reused_sources:
+            err.print(f"incremental: {res.reused_sources} of {len(res.assembled.reports)} sources from the build cache, "
+                      f"{'only what changed validated again' if res.incremental_validation else 'all validated'} (--full: redo all)")
         if report:
             registry_report.print_report(err, res.assembled.reports)
         elif registry_report.summary_line(res.assembled.reports):

@@ -6,13 +6,14 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Namespace
 
 from msckg.graph.paths import QC, QUERIES, SHAPES
-from msckg.graph.query.files import read_query_dir, read_query_file
+from msckg.graph.query.files import QueryFile, read_query_dir, read_query_file
 from msckg.graph.store.terms import to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -36,9 +37,13 @@ class Violation:
 
 @dataclass
 class Report:
-    """Everything validation found; `ok` when no unacknowledged Violation remains."""
+    """Everything validation found; `ok` when no unacknowledged Violation remains.
+
+    `shacl` and `qc` (per query file) are the same findings by check, kept for the build cache."""
 
     violations: list[Violation] = field(default_factory=list)
+    shacl: list[Violation] = field(default_factory=list, repr=False)
+    qc: dict[str, list[Violation]] = field(default_factory=dict, repr=False)
 
     @property
     def failing(self) -> list[Violation]:
@@ -96,16 +101,20 @@ def _subset(shapes: Graph, roots: list) -> Graph:
     return out
 
 
-def fast_shacl_violations(store: ox.Store, data: Graph | None = None, shapes: Graph | None = None) -> list[Violation]:
+def fast_shacl_violations(store: ox.Store, data: Graph | None = None, shapes: Graph | None = None,
+                          focus_nodes: list[str] | None = None) -> list[Violation]:
     """The SHACL shapes on the store: compiled to SPARQL where they can be (shapes_sparql), pyshacl for the rest.
 
-    Gives the same violations as `shacl_violations` on the same data (tests/test_validate_fast.py)."""
+    Gives the same violations as `shacl_violations` on the same data (tests/test_validate_fast.py). With
+    `focus_nodes` (IRIs), only those nodes are checked (an incremental build; the compiled shapes only)."""
     from msckg.graph.validate import shapes_sparql
 
     shapes = shapes if shapes is not None else load_shapes()
     p = shapes_sparql.plan(shapes)
+    if focus_nodes is not None and p.for_pyshacl:
+        raise ValueError("shapes that only pyshacl runs cannot be checked for some focus nodes: validate the whole graph")
     out = []
-    for f in shapes_sparql.run(store, shapes, p):
+    for f in shapes_sparql.run(store, shapes, p, focus_nodes):
         m = RULE_IN_MESSAGE.match(f.message)
         out.append(Violation(m.group(1) if m else str(f.shape).rsplit("/", 1)[-1], f.severity, f.focus, f.path, f.value, f.message))
     if p.for_pyshacl:
@@ -123,16 +132,41 @@ def union_graph(store: ox.Store) -> Graph:
 
 def qc_violations(store: ox.Store, directory: Path = QC) -> list[Violation]:
     """Run every queries/qc/*-violation.rq; each row (?entity ?property ?value) is a violation."""
-    out = []
+    return [v for rows in qc_by_query(store, directory).values() for v in rows]
+
+
+def qc_by_query(store: ox.Store, directory: Path = QC, entities: Callable[[QueryFile], set[str] | None] | None = None) -> dict[str, list[Violation]]:
+    """The rows of every QC query, by query name. `entities(q)` (an incremental build) gives the only
+    ?entity values to check for q, or None for all of them."""
+    out = {}
     for q in read_query_dir(directory, "*-violation.rq"):
-        rule = q.header.get("rule", q.name)
-        sev = q.header.get("severity", "Violation")
-        msg = f"[{rule}] " + q.header.get("message", q.summary)
-        for sol in store.query(q.text, use_default_graph_as_union=True):
-            vals = {v: to_rdflib(sol[v]) for v in ("entity", "property", "value", "rule", "message")}
-            # a check may name each row's rule and message itself (?rule ?message), e.g. recorded source problems
-            out.append(Violation(str(vals["rule"] or rule), sev, str(vals["entity"] or ""), str(vals["property"] or ""),
-                                 str(vals["value"] or ""), str(vals["message"] or msg)))
+        only = entities(q) if entities else None
+        if only is not None and not only:
+            out[q.name] = []
+            continue
+        out[q.name] = run_qc_query(store, q, only)
+    return out
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.I)
+
+
+def run_qc_query(store: ox.Store, q: QueryFile, entities: set[str] | None = None) -> list[Violation]:
+    """One QC query's rows as violations; with `entities`, a VALUES block opening its WHERE clause keeps only those."""
+    rule = q.header.get("rule", q.name)
+    sev = q.header.get("severity", "Violation")
+    msg = f"[{rule}] " + q.header.get("message", q.summary)
+    text = q.text
+    if entities is not None:
+        m = _WHERE.search(text)
+        block = " ".join(str(ox.NamedNode(e)) for e in sorted(entities))
+        text = f"{text[:m.end()]}\n  VALUES ?entity {{ {block} }}\n{text[m.end():]}"
+    out = []
+    for sol in store.query(text, use_default_graph_as_union=True):
+        vals = {v: to_rdflib(sol[v]) for v in ("entity", "property", "value", "rule", "message")}
+        # a check may name each row's rule and message itself (?rule ?message), e.g. recorded source problems
+        out.append(Violation(str(vals["rule"] or rule), sev, str(vals["entity"] or ""), str(vals["property"] or ""),
+                             str(vals["value"] or ""), str(vals["message"] or msg)))
     return out
 
 
@@ -159,7 +193,12 @@ def validate(store: ox.Store, data: Graph | None = None, reference: bool = False
         shacl = shacl_violations(data if data is not None else union_graph(store))
     else:
         shacl = fast_shacl_violations(store, data)
-    violations = shacl + qc_violations(store)
+    return report_of(store, shacl, qc_by_query(store))
+
+
+def report_of(store: ox.Store, shacl: list[Violation], qc: dict[str, list[Violation]]) -> Report:
+    """The report of SHACL and QC findings: curators' flags applied, sorted by rule, node, property, value."""
+    violations = [Violation(**{**asdict(v), "acknowledged": ""}) for v in shacl + [v for rows in qc.values() for v in rows]]
     acknowledge(violations, store)
     violations.sort(key=lambda v: (v.rule, v.focus, v.path, v.value))
-    return Report(violations)
+    return Report(violations, shacl, qc)

@@ -123,12 +123,15 @@ def _rows(store: ox.Store, query: str):
     return store.query(query, use_default_graph_as_union=True)
 
 
-def run(store: ox.Store, shapes: Graph, p: Plan | None = None) -> list[Found]:
-    """Every result of the compiled shapes on the store's union graph."""
+def run(store: ox.Store, shapes: Graph, p: Plan | None = None, focus_nodes: list[str] | None = None) -> list[Found]:
+    """Every result of the compiled shapes on the store's union graph (only for `focus_nodes`, IRIs, when given)."""
     p = p or plan(shapes)
     out: list[Found] = []
+    if focus_nodes is not None and not focus_nodes:
+        return out
+    values = "" if focus_nodes is None else f"VALUES ?focus {{ {' '.join(str(ox.NamedNode(f)) for f in focus_nodes)} }} "
     for ns, targets, props, alternatives in p.compiled:
-        focus = f"{{ SELECT DISTINCT ?focus WHERE {{ {_targets(targets)} }} }}"
+        focus = f"{{ SELECT DISTINCT ?focus WHERE {{ {values}{_targets(targets)} }} }}"
         if alternatives is not None:
             cond = " ".join(f"FILTER NOT EXISTS {{ ?focus <{a}> ?any{i} }}" for i, a in enumerate(alternatives))
             msg, sev = str(_one(shapes, ns, SH.message)), _severity(shapes, ns)
