@@ -16,6 +16,17 @@ RUNS = int(os.environ.get("FUZZ_RUNS", "10000"))
 HARNESSES = ["records", "ctgov", "rdf", "binding", "search"]
 
 
+def hypothesis_rows(stdout: str) -> list[tuple]:
+    """(engine, target, examples, failing) per property from --hypothesis-show-statistics output, which
+    says "10000 passing, 0 failing, and 448 invalid test cases" (older releases: "N passing examples")."""
+    rows = []
+    for m in re.finditer(r"(tests/test_fuzz_\w+\.py)::(\w+):\n(.*?)(?=\n\S|\Z)", stdout, re.S):
+        passing = sum(int(x) for x in re.findall(r"(\d+) passing(?: examples)?", m.group(3)))
+        failing = sum(int(x) for x in re.findall(r"(\d+) failing(?: examples)?", m.group(3)))
+        rows.append(("hypothesis", f"{m.group(1)}::{m.group(2)}", passing + failing, failing))
+    return rows
+
+
 def hypothesis() -> list[tuple]:
     env = dict(os.environ, HYPOTHESIS_PROFILE="fuzz")
     t0 = time.perf_counter()
@@ -25,11 +36,7 @@ def hypothesis() -> list[tuple]:
     log = Path(tempfile.gettempdir()) / "msckg-fuzz-hypothesis.log"
     log.write_text(proc.stdout + proc.stderr)
     print(f"hypothesis log: {log}")
-    rows = []
-    for m in re.finditer(r"(tests/test_fuzz_\w+\.py)::(\w+):\n(.*?)(?=\n\S|\Z)", proc.stdout, re.S):
-        passing = sum(int(x) for x in re.findall(r"(\d+) passing examples", m.group(3)))
-        failing = sum(int(x) for x in re.findall(r"(\d+) failing examples", m.group(3)))
-        rows.append(("hypothesis", f"{m.group(1)}::{m.group(2)}", passing + failing, failing))
+    rows = hypothesis_rows(proc.stdout)
     summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "no output"
     return rows, summary, time.perf_counter() - t0
 

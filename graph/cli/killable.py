@@ -44,17 +44,18 @@ def _child(conn, fn: Callable, args: tuple) -> None:
     conn.close()
 
 
-def _wait(proc, conn, timeout: float | None, memory_mib: float) -> None:
-    """Return once the worker has answered; QueryTimeout at the deadline, QueryTooLarge over the cap."""
+def _wait(proc, conn, timeout: float | None, end: float | None, memory_mib: float) -> None:
+    """Return once the worker has answered; QueryTimeout at the deadline `end`, QueryTooLarge over the cap."""
     from msckg.graph.serve.workers import resident_mib
 
-    end = None if timeout is None else time.monotonic() + timeout
     while True:
         left = None if end is None else end - time.monotonic()
         if left is not None and left <= 0:
             raise QueryTimeout(f"the query ran past the {timeout:g} s limit (--timeout) and was stopped")
         waits = [w for w in (left, POLL if memory_mib else None) if w is not None]
         if conn.poll(min(waits) if waits else None):  # None: until it answers
+            if end is not None and time.monotonic() > end:  # noticed after the deadline: late, whatever it holds
+                continue
             return
         if memory_mib and resident_mib(proc.pid) > memory_mib:
             raise QueryTooLarge(f"the query needed more than {memory_mib:,g} MiB of memory (--memory-cap) and was stopped")
@@ -64,13 +65,14 @@ def run_killable(fn: Callable, *args, timeout: float | None, memory_mib: float =
     """`fn(*args)` in a forked worker; QueryTimeout after `timeout` seconds (None: none), QueryTooLarge when
     the worker holds more than `memory_mib` MiB (0: no cap), KeyboardInterrupt at Ctrl-C, the worker killed
     in each case. Its exceptions are raised here."""
+    end = None if timeout is None else time.monotonic() + timeout  # the limit counts from before the worker starts
     ctx = mp.get_context("fork")  # no re-import: the worker starts at once with what is loaded
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, fn, args), daemon=True, name="msckg-query")
     proc.start()
     child.close()
     try:
-        _wait(proc, parent, timeout, memory_mib)
+        _wait(proc, parent, timeout, end, memory_mib)
         try:
             kind, value = parent.recv()
         except EOFError:
