@@ -14,7 +14,8 @@ in the same run:
   checking that both give exactly the same violations;
 - every saved query, p50/p95 in-process on the built store and through the CLI (`msckg ask`),
   and in rdflib's engine at the smallest size (time-boxed per query);
-- search and link p50/p95, export to N-Quads, store size on disk;
+- the search index alone (wall, CPU, memory beyond the store's) against the whole build; search and
+  link p50/p95 against SPARQL CONTAINS scans over the same labels; export to N-Quads, store size on disk;
 - an incremental rebuild after changing one record.
 
 All figures go to a JSON file (default .bench/results.json) so two runs can be compared. The
@@ -223,7 +224,10 @@ def timeboxed(code: str, args: list[str], names: list[str], timeout: float) -> d
 
 
 def search_link(store: Path, repeat: int = 3) -> dict:
-    from benchmarks.search import LINK_QUERIES, SEARCH_QUERIES
+    """Search and link p50/p95 in-process, beside SPARQL CONTAINS scans over the same labels (the baselines)."""
+    import pyoxigraph as ox
+
+    from benchmarks.search import LINK_QUERIES, NAIVE_LINK, NAIVE_SEARCH, SEARCH_QUERIES, vocabulary_store
     from msckg.graph.search import live_folder
     from msckg.graph.search.link import Linker
     from msckg.graph.search.rank import Searcher
@@ -240,20 +244,53 @@ def search_link(store: Path, repeat: int = 3) -> dict:
             t = time.perf_counter()
             linker.link_text(text, limit=5)
             l.append(time.perf_counter() - t)
-    return {"search": percentiles(s), "link": percentiles(l)}
+    q = ox.Variable("q")
+    graph = ox.Store.read_only(str((store / "current").resolve()))
+    bs, bl = [], []
+    for text in SEARCH_QUERIES:
+        t = time.perf_counter()
+        list(graph.query(NAIVE_SEARCH, use_default_graph_as_union=True, substitutions={q: ox.Literal(text)}))
+        bs.append(time.perf_counter() - t)
+    vocab = vocabulary_store()
+    for text in LINK_QUERIES:
+        t = time.perf_counter()
+        list(vocab.query(NAIVE_LINK, substitutions={q: ox.Literal(text)}))
+        bl.append(time.perf_counter() - t)
+    return {"search": percentiles(s), "link": percentiles(l), "baseline_search": percentiles(bs), "baseline_link": percentiles(bl)}
 
 
-def incremental(corpus: Path, store: Path) -> dict:
-    """Change one curated record (a locator) and rebuild the same store."""
-    rec = sorted((corpus / "data" / "records").glob("synthetic-*.yaml"))[0]
-    text = rec.read_text(encoding="utf-8")
-    rec.write_text(text.replace("Table 2, row", "Table 2 (revised), row", 1), encoding="utf-8")
+INDEX_CODE = """
+import json, resource, sys, time, pyoxigraph as ox
+from pathlib import Path
+from msckg.graph.search.index import write_index
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) / 1024
+disk = ox.Store.read_only(str(Path(sys.argv[1]).resolve()))
+mem = ox.Store(); mem.bulk_load(disk.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS); del disk
+before = status("VmRSS:")
+try:
+    open("/proc/self/clear_refs", "w").write("5")  # the kernel restarts the peak (VmHWM) from now
+except OSError:
+    pass
+t, c = time.perf_counter(), time.process_time()
+out = write_index(mem, Path(sys.argv[2]), embedder=None, cache_dir=Path(sys.argv[3]))
+print(json.dumps({"wall": time.perf_counter() - t, "cpu": time.process_time() - c,
+                  "extra_rss_mb": status("VmHWM:") - before, **out}))
+"""
+
+
+def index_build(store: Path, work: Path) -> dict:
+    """The search index alone, on the built dataset in memory as the build has it: wall, CPU, memory beyond the store's."""
+    out = work / "index-alone"
+    shutil.rmtree(out, ignore_errors=True)
+    r = child([sys.executable, "-c", INDEX_CODE, str(store / "current"), str(out / "search"), str(store / ".search-cache")])
+    shutil.rmtree(out, ignore_errors=True)
     try:
-        r = child([MSCKG, "-q", "--store", str(store), "build", "--data", str(corpus / "data"), "--source", str(corpus / "ctgov"), "--format", "json"])
-    finally:
-        rec.write_text(text, encoding="utf-8")
-    phases = json.loads(r["stdout"]).get("phases", []) if r.get("rc") == 0 else []
-    return {"wall": r["wall"], "cpu": r.get("cpu"), "peak_rss_mb": r.get("peak_rss_mb"), "phases": phases, "rc": r.get("rc")}
+        return json.loads(r["stdout"].strip().splitlines()[-1])
+    except (KeyError, ValueError, IndexError):
+        return {"error": r.get("stderr", "")[-500:]}
 
 
 def run_size(n: int, work: Path, baselines: bool, timeout: float) -> dict:
@@ -281,6 +318,8 @@ def run_size(n: int, work: Path, baselines: bool, timeout: float) -> dict:
     res["queries_cli"] = queries_cli(store, fast, repeat=3, budget=60)
     print(f"[{n}] search and link", flush=True)
     res["search_link"] = search_link(store)
+    print(f"[{n}] search index alone", flush=True)
+    res["index"] = index_build(store, corpus)
     print(f"[{n}] incremental rebuild", flush=True)
     res["incremental"] = incremental(corpus, store)
     if baselines:
@@ -332,9 +371,17 @@ def table(results: list[dict]) -> str:
         lines.append(f"{'store on disk':<46}{b['store_mb']['graph']:>9.0f} MB  + search index {b['store_mb']['search']:.0f} MB")
         inc = r.get("incremental", {})
         row("rebuild after one record changed", inc.get("wall"), b["wall"], "the full build")
+        ix = r.get("index", {})
+        if "wall" in ix:
+            row("search index build (wall)", ix["wall"], b["wall"], "the full build (which includes it)")
+            row("search index build, CPU seconds", ix["cpu"], b.get("cpu"), "the full build's CPU")
+            lines.append(f"{'search index build, memory beyond the store':<46}{ix['extra_rss_mb'] / 1024:>10.2f} GiB"
+                         f"  ({ix['entities']:,} entities, {ix['postings']:,} postings)")
         sl = r["search_link"]
-        row("search p95", sl["search"]["p95"], None, f"p50 {fmt_s(sl['search']['p50'])}")
-        row("link p95", sl["link"]["p95"], None, f"p50 {fmt_s(sl['link']['p50'])}")
+        row("search p95", sl["search"]["p95"], sl.get("baseline_search", {}).get("p95"),
+            f"SPARQL CONTAINS over labels; p50 {fmt_s(sl['search']['p50'])} vs {fmt_s(sl.get('baseline_search', {}).get('p50'))}")
+        row("link p95", sl["link"]["p95"], sl.get("baseline_link", {}).get("p95"),
+            f"CONTAINS over MONDO/CL/UBERON names; p50 {fmt_s(sl['link']['p50'])} vs {fmt_s(sl.get('baseline_link', {}).get('p50'))}")
         cli = r["queries_cli"]
         rd = r.get("queries_rdflib", {})
         lines.append(f"{'saved query (rows)':<34}{'p50':>10}{'p95':>10}{'CLI p50':>10}{'rdflib':>12}")
