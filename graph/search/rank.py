@@ -359,23 +359,31 @@ class Searcher:
         """
         g = tokens if isinstance(tokens, Gathered) else self.gather(tokens)
         tokens, idf = g.tokens, g.idf
-        n = self.n
+        n, prior, remap = self.n, self.prior, None
+        if keep is not None:  # entities renumbered 0..len(kept)-1, so every array is the size of the kept ones
+            ids = np.flatnonzero(keep)
+            n, prior = len(ids), self.prior[ids]
+            remap = np.full(self.n, -1, dtype=np.int64)
+            remap[ids] = np.arange(n, dtype=np.int64)
         parts_e, parts_f, parts_n, parts_w, parts_m, parts_i = [], [], [], [], [], []
         for i, factor, p in g.parts:
-            if keep is not None:
-                p = p[keep[p["e"]]]
+            e = None
+            if remap is not None:
+                loc = remap[p["e"]]
+                held = loc >= 0
+                p, e = p[held], loc[held]
                 if not len(p):
                     continue
-            parts_e.append(p["e"].astype(np.int64))
+            parts_e.append(p["e"].astype(np.int64) if e is None else e)
             parts_f.append(p["f"].astype(np.int64))
             parts_n.append(p["n"].astype(np.float64))
             parts_w.append(p["w"].astype(np.float64))
             parts_m.append(np.full(len(p), factor))
             parts_i.append(np.full(len(p), i, dtype=np.int64))
+        if not parts_e:
+            return np.zeros(self.n, dtype=np.float64), np.full(self.n, -1, dtype=np.int64)
         scores = np.zeros(n, dtype=np.float64)
         best_field = np.full(n, -1, dtype=np.int64)
-        if not parts_e:
-            return scores, best_field
         E = np.concatenate(parts_e)
         F = np.concatenate(parts_f)
         N = np.concatenate(parts_n)
@@ -405,10 +413,13 @@ class Searcher:
         if g.n_pairs:
             bk = []
             for p in g.bigrams:
-                if keep is not None:
-                    p = p[keep[p["e"]]]
+                e = p["e"].astype(np.int64)
+                if remap is not None:
+                    loc = remap[e]
+                    held = loc >= 0
+                    p, e = p[held], loc[held]
                 if len(p):
-                    bk.append(((p["e"].astype(np.int64) << 20) | p["f"].astype(np.int64)))
+                    bk.append(((e << 20) | p["f"].astype(np.int64)))
             if bk:
                 bkeys, bcount = np.unique(np.concatenate(bk), return_counts=True)
                 pos = np.searchsorted(uef, bkeys)
@@ -452,8 +463,12 @@ class Searcher:
         cross = cross * np.power(np.minimum(cover, 1.0), COVERAGE_POWER - 1.0) * CROSS_FIELD
         scores[best_e] = best_s
         best_field[best_e] = best_f
-        scores = (np.maximum(scores, cross) + AGREEMENT * second) * self.prior
-        return scores, best_field
+        scores = (np.maximum(scores, cross) + AGREEMENT * second) * prior
+        if remap is None:
+            return scores, best_field
+        dense, dense_field = np.zeros(self.n, dtype=np.float64), np.full(self.n, -1, dtype=np.int64)
+        dense[ids], dense_field[ids] = scores, best_field
+        return dense, dense_field
 
     def search(self, query: str, *, types: list[str] | None = None, limit: int = 10, mode: str = "auto") -> Result:
         """Ranked entities for a query. mode: 'auto' (blended when available), 'lexical' or 'blended'."""
