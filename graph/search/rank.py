@@ -99,13 +99,14 @@ class Gathered:
     bigrams: list[np.ndarray]
 
 
-# An entity's score for a variant is at most (1 + PHRASE) x (1 + AGREEMENT) x its prior x A, where
-# A = sum over the query words of idf x (the best weight x alternative factor of its fields holding
-# the word) / sum of idf: a field's weight x coverage is at most A (coverage^2.5 <= coverage), the
-# phrase bonus at most (1 + PHRASE), the words spread over fields at most A, the agreement at most
-# AGREEMENT x the best field. The ranker scores only entities whose bound reaches the score of
+# An entity's score for a variant is bounded from its postings alone. Let Ap = sum over the query
+# words of idf x (the best weight x alternative factor x highest possible precision of its fields
+# holding the word) / sum of idf, and cover = the idf share of the words it holds at all. A field's
+# score is weight x coverage^2.5 x precision x phrase bonus <= Ap x cover^1.5 x (1 + PHRASE if the
+# entity holds a word pair of the query); the words spread over fields give at most
+# CROSS_FIELD / 0.8 x Ap x cover^1.5 (precision is at least 0.8); the agreement adds at most
+# AGREEMENT x Ap x the phrase bonus. The ranker scores only entities whose bound reaches the score of
 # the limit-th best of the most promising ones; the others cannot be among the results.
-BOUND = (1 + PHRASE) * (1 + AGREEMENT)
 PRUNE_BELOW = 20000     # postings of a query under which every entity is scored (pruning would not pay)
 
 
@@ -541,13 +542,23 @@ class Searcher:
             if not g.parts:
                 continue
             total = g.idf.sum()
-            a = np.zeros(n)
+            m = len(g.idf)
+            ap = np.zeros(n)
+            cover = np.zeros(n)
             for i in sorted({i for i, _, _ in g.parts}):
                 u = np.zeros(n)
                 for _, factor, p in (x for x in g.parts if x[0] == i):
-                    np.maximum.at(u, p["e"], p["w"].astype(np.float64) * factor)
-                a += g.idf[i] * u
-            np.maximum(bound, a * (BOUND * v.factor / total), out=bound)
+                    precision = 0.8 + 0.2 * np.minimum(1.0, m / np.maximum(p["n"].astype(np.float64), 1.0))
+                    np.maximum.at(u, p["e"], p["w"].astype(np.float64) * factor * precision)
+                ap += g.idf[i] * u
+                cover += g.idf[i] * (u > 0)
+            phrase = np.ones(n)
+            for p in g.bigrams:
+                phrase[p["e"]] = 1.0 + PHRASE
+            ap /= total
+            cover = np.minimum(cover / total, 1.0)
+            b = ap * (np.maximum(phrase, CROSS_FIELD / 0.8) * np.power(cover, COVERAGE_POWER - 1.0) + AGREEMENT * phrase)
+            np.maximum(bound, b * v.factor, out=bound)
             # the least any matching entity scores: its weakest field holding its rarest-weighted word alone
             w_min = min(float(p["w"].min()) for _, _, p in g.parts)
             share = min(g.idf[i] * f for i, f, _ in g.parts) / total
