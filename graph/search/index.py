@@ -36,6 +36,7 @@ weight they carry in the ranking (rank.py) and the reason shown in 'why':
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -458,7 +459,20 @@ def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool =
     MONDO/CL/UBERON link vocabulary is reused from `cache_dir` (default: the store's
     `.search-cache` folder when `folder` is a generation's search folder) or the user's cache
     (link.vocabulary_cache_dirs). Returns a summary (entities, tokens, postings, seconds, mode).
+
+    The cyclic garbage collector is paused meanwhile: the index is millions of small lists and
+    dicts without reference cycles, and collecting would rescan them all again and again.
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _write_index(store, folder, embedder=embedder, link_vocabulary=link_vocabulary, cache_dir=cache_dir)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_dir: Path | None) -> dict:
     from .embed import resolve
 
     t0 = time.perf_counter()
