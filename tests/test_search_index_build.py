@@ -1,6 +1,7 @@
 """The search index built in one pass with a shared field table equals the first version's, table by table.
 
-The reference (tests/search_index_reference.py) is the first version's algorithm. Both are run on
+The reference (tests/search_index_reference.py) is the first version's algorithm (its posting
+blobs are compared with the rows of postings.npy). Both are run on
 the seed graph and on a generated corpus (benchmarks/generate.py); every entity row, posting list,
 class member list, static rank, learnt abbreviation and embedder text must be the same, and so
 must the answers to a few searches.
@@ -16,6 +17,7 @@ import pytest
 
 from benchmarks.generate import generate
 from msckg.graph.search.index import write_index
+from msckg.graph.search.indexfile import POSTING
 from msckg.graph.search.rank import Searcher
 from tests.search_index_reference import old_index
 
@@ -59,7 +61,8 @@ def _compare(store, folder):
     con = sqlite3.connect(folder / "index.sqlite")
     try:
         entity = con.execute("SELECT id, iri, label, type, fields FROM entity ORDER BY id").fetchall()
-        posting = {t: (df, bytes(d)) for t, df, d in con.execute("SELECT token, df, data FROM posting")}
+        rows = np.load(folder / "postings.npy")
+        posting = {t: (df, rows[a:b].tobytes()) for t, df, a, b in con.execute("SELECT token, df, start, stop FROM posting")}
         typeidx = {c: (cu, lab, bytes(d)) for c, cu, lab, d in con.execute("SELECT class, curie, label, data FROM typeidx")}
         prior = bytes(con.execute("SELECT data FROM arrays WHERE name = 'prior'").fetchone()[0])
         meta = {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM meta")}
@@ -91,7 +94,13 @@ def _reference_folder(store, folder, old):
         con.execute("DELETE FROM entity")
         con.executemany("INSERT INTO entity VALUES (?,?,?,?,?)", old["entity"])
         con.execute("DELETE FROM posting")
-        con.executemany("INSERT INTO posting VALUES (?,?,?)", [(t, df, d) for t, (df, d) in old["posting"].items()])
+        chunks, table, at = [], [], 0
+        for t, (df, d) in old["posting"].items():
+            chunks.append(np.frombuffer(d, dtype=POSTING))
+            table.append((t, df, at, at + len(chunks[-1])))
+            at += len(chunks[-1])
+        np.save(folder / "postings.npy", np.concatenate(chunks))
+        con.executemany("INSERT INTO posting VALUES (?,?,?,?)", table)
         con.execute("DELETE FROM typeidx")
         con.executemany("INSERT INTO typeidx VALUES (?,?,?,?)", [(c, *v) for c, v in old["typeidx"].items()])
         con.execute("UPDATE arrays SET data = ? WHERE name = 'prior'", (old["prior"],))

@@ -5,12 +5,14 @@ generation and that generation's `search` folder, so the index goes live with th
 same atomic swap. It writes:
 
 - `index.sqlite`: one row per entity (IRI, display label, most specific type, its indexed
-  fields with weight and provenance), token postings (token -> packed (entity, field, weight,
-  length) records), a class -> members table for `--type`, the metadata (abbreviations learnt
+  fields with weight and provenance), the token table (token -> document frequency and its
+  rows in postings.npy), a class -> members table for `--type`, the metadata (abbreviations learnt
   from the graph, synonym rings of the ontology, versions), and the link vocabulary and link
   tasks (see link.py);
   Adjacent word pairs of each field are posted too, so a field holding the query's words in
   the query's order (a phrase) can be told from one that holds them scattered;
+- `postings.npy`: the packed (entity, field, words in the field, weight) records of every token,
+  sorted by token then entity (indexfile.py), memory-mapped by the reader;
 - `embeddings.npy`: one unit vector per entity, only when an embedder is available (the
   `embeddings` extra); the model's name is recorded so vectors of another model are never mixed.
 
@@ -50,7 +52,7 @@ import numpy as np
 
 from . import text as tx
 from .dataset import Node, read_dataset
-from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING
+from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING, POSTINGS_FILE
 from .expand import ALT_LABEL, CLOSE, DEFINITION, EXACT, ID, LABEL, MSCKG, RDF_TYPE, ExternalOntologies, Ontology
 
 
@@ -573,6 +575,7 @@ def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_
         part[fid] = json.dumps([f.kind, round(f.weight, 4), f.text[:500], f.detail[:400]], ensure_ascii=False)
 
     emb, emb_note = resolve(embedder)
+    _save(folder / POSTINGS_FILE, rows)  # before the SQLite file that points into it
     tmp = folder / (INDEX_FILE + ".tmp")
     if tmp.exists():
         tmp.unlink()
@@ -584,9 +587,8 @@ def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_
             (eid, entities[eid], labels[eid], spec_types[eid],
              "[" + ", ".join([part[f] for f in stored_fids[cuts[eid]:cuts[eid + 1]].tolist()]) + "]")
             for eid in range(n_entities)))
-        con.executemany("INSERT INTO posting VALUES (?,?,?)", (
-            (tok, int(df[i]) if is_word[i] else 0, rows[bounds[i]:bounds[i + 1]].tobytes())
-            for i, tok in enumerate(tokens)))
+        con.executemany("INSERT INTO posting VALUES (?,?,?,?)", (
+            (tok, int(df[i]) if is_word[i] else 0, int(bounds[i]), int(bounds[i + 1])) for i, tok in enumerate(tokens)))
         del rows, part
         con.executemany("INSERT INTO typeidx VALUES (?,?,?,?)", [
             (c, onto.curie(c), builder.term_label(c), np.array(sorted(set(ids)), dtype="<i4").tobytes())
@@ -631,10 +633,18 @@ SCHEMA = """
     PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
     CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
     CREATE TABLE entity(id INTEGER PRIMARY KEY, iri TEXT NOT NULL, label TEXT, type TEXT, fields TEXT);
-    CREATE TABLE posting(token TEXT PRIMARY KEY, df INTEGER, data BLOB) WITHOUT ROWID;
+    CREATE TABLE posting(token TEXT PRIMARY KEY, df INTEGER, start INTEGER, stop INTEGER) WITHOUT ROWID;
     CREATE TABLE typeidx(class TEXT PRIMARY KEY, curie TEXT, label TEXT, data BLOB) WITHOUT ROWID;
     CREATE TABLE arrays(name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
 """
+
+
+def _save(path: Path, arr: np.ndarray) -> None:
+    """An array as .npy, written beside and renamed into place."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.save(fh, arr)
+    os.replace(tmp, path)
 
 
 def _rings(onto: Ontology) -> list[dict]:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import text as tx
-from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING, SearchError, index_path  # noqa: F401  (re-exported)
+from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING, POSTINGS_FILE, SearchError, index_path  # noqa: F401  (re-exported)
 
 ALPHA = 0.35            # weight of semantic similarity in blended mode
 SEM_FLOOR, SEM_SPAN = 0.25, 0.5
@@ -135,6 +135,10 @@ class Searcher:
         self._trigrams: dict[str, list[str]] | None = None
         self._alt_cache: dict[str, list[tuple[str, float, str]]] = {}
         self._types: dict[str, tuple[str, str]] | None = None
+        try:
+            self._postings = np.load(self.folder / POSTINGS_FILE, mmap_mode="r")
+        except (OSError, ValueError) as e:
+            raise SearchError(f"the search index in {self.folder} is incomplete ({POSTINGS_FILE}: {e}): run 'msckg build'") from None
         row = self.db.execute("SELECT data FROM arrays WHERE name = 'prior'").fetchone()
         self.prior = np.frombuffer(row[0], dtype="<f4").astype(np.float64) if row else np.ones(self.n)
         self.vectors = None
@@ -217,8 +221,8 @@ class Searcher:
         return np.frombuffer(row[0], dtype="<i4") if row else np.zeros(0, dtype="<i4")
 
     def postings(self, tok: str) -> np.ndarray:
-        row = self.db.execute("SELECT data FROM posting WHERE token = ?", (tok,)).fetchone()
-        return np.frombuffer(row[0], dtype=POSTING) if row else np.zeros(0, dtype=POSTING)
+        row = self.db.execute("SELECT start, stop FROM posting WHERE token = ?", (tok,)).fetchone()
+        return np.asarray(self._postings[row[0]:row[1]]) if row else np.zeros(0, dtype=POSTING)
 
     # -- query words ---------------------------------------------------------------------------
     def alternatives(self, tok: str) -> list[tuple[str, float, str]]:
