@@ -516,7 +516,7 @@ def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if n_entities else np.zeros(0, dtype=np.int64)
     local = np.arange(len(ent), dtype=np.int64) - starts[ent] if len(ent) else np.zeros(0, dtype=np.int64)
     keep = local < MAX_FIELDS
-    ent, fids, local = ent[keep], fids[keep], local[keep]
+    ent, fids, local = ent[keep].astype(np.int32), fids[keep].astype(np.int32), local[keep].astype(np.int32)
     del order, keep
     # 3. tokens of every field in use, once
     vocab: dict[str, int] = {}
@@ -538,20 +538,26 @@ def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_
     tok_ids = np.frombuffer(tok_flat, dtype=np.int32) if len(tok_flat) else np.zeros(0, dtype=np.int32)
     weights = np.array(table.weight, dtype="<f4")
     # 4. postings: (entity, field, words in the field, weight) per token, sorted by token then entity
+    # (one row per token of each kept field; `pair` says which (entity, field) a row comes from, so
+    # only one row-sized index is gathered through the sort instead of one per column)
     per = tok_len[fids]
     n_rows = int(per.sum())
-    row_fid = np.repeat(fids, per)
-    offs = np.repeat(tok_ptr[fids] - (np.cumsum(per) - per), per) + np.arange(n_rows, dtype=np.int64)
+    offs = np.repeat(tok_ptr[fids] - (np.cumsum(per) - per), per)
+    offs += np.arange(n_rows, dtype=np.int64)
     T = tok_ids[offs]
     del offs
     order = np.argsort(T, kind="stable")
     T = T[order]
+    pair = np.repeat(np.arange(len(fids), dtype=np.int32 if len(fids) < 2**31 else np.int64), per)[order]
+    del order
     rows = np.empty(n_rows, dtype=POSTING)
-    rows["e"] = np.repeat(ent, per)[order]
-    rows["f"] = np.repeat(local, per)[order]
-    rows["n"] = n_words[row_fid[order]]
-    rows["w"] = weights[row_fid[order]]
-    del order, row_fid
+    rows["e"] = ent[pair]
+    rows["f"] = local[pair]
+    row_fid = fids[pair]
+    del pair
+    rows["n"] = n_words[row_fid]
+    rows["w"] = weights[row_fid]
+    del row_fid
     tokens = sorted(vocab, key=vocab.get)
     is_word = np.array([" " not in t for t in tokens], dtype=bool)
     bounds = np.searchsorted(T, np.arange(len(tokens) + 1))
