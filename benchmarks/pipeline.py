@@ -14,7 +14,8 @@ in the same run:
   checking that both give exactly the same violations;
 - every saved query, p50/p95 in-process on the built store and through the CLI (`msckg ask`),
   and in rdflib's engine at the smallest size (time-boxed per query);
-- search and link p50/p95, export to N-Quads, store size on disk;
+- the search index alone (wall, CPU, memory beyond the store's) against the whole build; search and
+  link p50/p95 against SPARQL CONTAINS scans over the same labels; export to N-Quads, store size on disk;
 - an incremental rebuild after changing one record.
 
 All figures go to a JSON file (default .bench/results.json) so two runs can be compared. The
@@ -223,7 +224,10 @@ def timeboxed(code: str, args: list[str], names: list[str], timeout: float) -> d
 
 
 def search_link(store: Path, repeat: int = 3) -> dict:
-    from benchmarks.search import LINK_QUERIES, SEARCH_QUERIES
+    """Search and link p50/p95 in-process, beside SPARQL CONTAINS scans over the same labels (the baselines)."""
+    import pyoxigraph as ox
+
+    from benchmarks.search import LINK_QUERIES, NAIVE_LINK, NAIVE_SEARCH, SEARCH_QUERIES, vocabulary_store
     from msckg.graph.search import live_folder
     from msckg.graph.search.link import Linker
     from msckg.graph.search.rank import Searcher
@@ -240,7 +244,41 @@ def search_link(store: Path, repeat: int = 3) -> dict:
             t = time.perf_counter()
             linker.link_text(text, limit=5)
             l.append(time.perf_counter() - t)
-    return {"search": percentiles(s), "link": percentiles(l)}
+    q = ox.Variable("q")
+    graph = ox.Store.read_only(str((store / "current").resolve()))
+    bs, bl = [], []
+    for text in SEARCH_QUERIES:
+        t = time.perf_counter()
+        list(graph.query(NAIVE_SEARCH, use_default_graph_as_union=True, substitutions={q: ox.Literal(text)}))
+        bs.append(time.perf_counter() - t)
+    vocab = vocabulary_store()
+    for text in LINK_QUERIES:
+        t = time.perf_counter()
+        list(vocab.query(NAIVE_LINK, substitutions={q: ox.Literal(text)}))
+        bl.append(time.perf_counter() - t)
+    return {"search": percentiles(s), "link": percentiles(l), "baseline_search": percentiles(bs), "baseline_link": percentiles(bl)}
+
+
+INDEX_CODE = """
+import json, resource, sys, time, pyoxigraph as ox
+from pathlib import Path
+from msckg.graph.search.index import write_index
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) / 1024
+disk = ox.Store.read_only(str(Path(sys.argv[1]).resolve()))
+mem = ox.Store(); mem.bulk_load(disk.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS); del disk
+before = status("VmRSS:")
+try:
+    open("/proc/self/clear_refs", "w").write("5")  # the kernel restarts the peak (VmHWM) from now
+except OSError:
+    pass
+t, c = time.perf_counter(), time.process_time()
+out = write_index(mem, Path(sys.argv[2]), embedder=None, cache_dir=Path(sys.argv[3]))
+print(json.dumps({"wall": time.perf_counter() - t, "cpu": time.process_time() - c,
+                  "extra_rss_mb": status("VmHWM:") - before, **out}))
+"""
 
 
 def incremental(corpus: Path, store: Path) -> dict:
@@ -255,6 +293,18 @@ def incremental(corpus: Path, store: Path) -> dict:
     report = json.loads(r["stdout"]) if r.get("rc") == 0 else {}
     return {"wall": r["wall"], "cpu": r.get("cpu"), "peak_rss_mb": r.get("peak_rss_mb"), "phases": report.get("phases", []), "rc": r.get("rc"),
             "reused_sources": report.get("reused_sources"), "incremental_validation": report.get("incremental_validation")}
+
+
+def index_build(store: Path, work: Path) -> dict:
+    """The search index alone, on the built dataset in memory as the build has it: wall, CPU, memory beyond the store's."""
+    out = work / "index-alone"
+    shutil.rmtree(out, ignore_errors=True)
+    r = child([sys.executable, "-c", INDEX_CODE, str(store / "current"), str(out / "search"), str(store / ".search-cache")])
+    shutil.rmtree(out, ignore_errors=True)
+    try:
+        return json.loads(r["stdout"].strip().splitlines()[-1])
+    except (KeyError, ValueError, IndexError):
+        return {"error": r.get("stderr", "")[-500:]}
 
 
 def run_size(n: int, work: Path, baselines: bool, timeout: float) -> dict:
@@ -282,6 +332,8 @@ def run_size(n: int, work: Path, baselines: bool, timeout: float) -> dict:
     res["queries_cli"] = queries_cli(store, fast, repeat=3, budget=60)
     print(f"[{n}] search and link", flush=True)
     res["search_link"] = search_link(store)
+    print(f"[{n}] search index alone", flush=True)
+    res["index"] = index_build(store, corpus)
     print(f"[{n}] incremental rebuild", flush=True)
     res["incremental"] = incremental(corpus, store)
     if baselines:
@@ -335,9 +387,17 @@ def table(results: list[dict]) -> str:
         idx = next((p["wall"] for p in inc.get("phases", []) if p["name"] == "index"), None)
         row("rebuild after one record changed", inc.get("wall"), b["wall"], f"full build ({inc.get('reused_sources')} reused)")
         row("  of which the search index (rebuilt in full)", idx)
+        ix = r.get("index", {})
+        if "wall" in ix:
+            row("search index alone (wall)", ix["wall"], b["wall"], "whole build")
+            row("search index alone, CPU seconds", ix["cpu"], b.get("cpu"), "whole build")
+            lines.append(f"{'search index alone, memory beyond the store':<46}{ix['extra_rss_mb'] / 1024:>10.2f} GiB"
+                         f"  ({ix['entities']:,} entities, {ix['postings']:,} postings)")
         sl = r["search_link"]
-        row("search p95", sl["search"]["p95"], None, f"p50 {fmt_s(sl['search']['p50'])}")
-        row("link p95", sl["link"]["p95"], None, f"p50 {fmt_s(sl['link']['p50'])}")
+        row("search p95", sl["search"]["p95"], sl.get("baseline_search", {}).get("p95"),
+            f"CONTAINS scan; p50 {fmt_s(sl['search']['p50'])}/{fmt_s(sl.get('baseline_search', {}).get('p50'))}")
+        row("link p95", sl["link"]["p95"], sl.get("baseline_link", {}).get("p95"),
+            f"CONTAINS scan; p50 {fmt_s(sl['link']['p50'])}/{fmt_s(sl.get('baseline_link', {}).get('p50'))}")
         cli = r["queries_cli"]
         rd = r.get("queries_rdflib", {})
         lines.append(f"{'saved query (rows)':<34}{'p50':>10}{'p95':>10}{'CLI p50':>10}{'rdflib':>12}")

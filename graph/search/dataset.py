@@ -2,69 +2,138 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-
 from .expand import ID, MSCKG, RDF_TYPE, Ontology
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_LONG = 24  # a value list longer than this gets a set beside it, so restated triples are dropped in O(1)
 
 
-@dataclass
 class Node:
-    """Everything the dataset says about one IRI subject."""
+    """Everything the dataset says about one IRI subject (plain dicts: one Node per subject of the store)."""
 
-    types: set[str] = field(default_factory=set)
-    text: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))    # string literals
-    values: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # typed literals
-    flags: set[str] = field(default_factory=set)                                     # boolean properties that are true
-    links: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))   # IRI objects
+    __slots__ = ("types", "text", "values", "flags", "links")
+
+    def __init__(self) -> None:
+        self.types: set[str] = set()
+        self.text: dict[str, list[str]] = {}     # string literals
+        self.values: dict[str, list[str]] = {}   # typed literals
+        self.flags: set[str] = set()             # boolean properties that are true
+        self.links: dict[str, list[str]] = {}    # IRI objects
 
     def first(self, pred: str) -> str:
         vals = self.text.get(pred) or self.values.get(pred) or []
-        return sorted(vals)[0] if vals else ""
+        return min(vals) if vals else ""
 
     def link(self, pred: str) -> str:
         vals = self.links.get(pred) or []
-        return sorted(vals)[0] if vals else ""
+        return min(vals) if vals else ""
 
+
+class _Seen:
+    """Which triples of the store were already read, without a set of every triple.
+
+    A triple restated in several graphs is kept once. The subject's value list for the predicate
+    already says which values were read: short lists are scanned, long ones get a set beside them.
+    Two literals with the same text but another datatype or language (e.g. "x" and "x"@en) are
+    different triples; a predicate's most common (datatype, language) is the default, and a list
+    that also holds another one gets an exact set of (value, datatype, language) instead.
+    """
+
+    def __init__(self) -> None:
+        self.default: dict[str, tuple[str, str]] = {}   # predicate -> its first literal's (datatype, language)
+        self.long: dict[tuple[int, str, int], set] = {}  # (node, predicate, list) -> values, for long pure lists
+        self.mixed: dict[tuple[int, str, int], set] = {}  # (node, predicate, list) -> (value, datatype, language)
+
+    def add(self, node: Node, kind: int, d: dict, pv: str, v: str, form: tuple[str, str]) -> bool:
+        """Append `v` to node's list `d[pv]` unless this triple was read before; True if it is new."""
+        lst = d.get(pv)
+        default = self.default.setdefault(pv, form)
+        key = (id(node), pv, kind)
+        exact = self.mixed.get(key) if self.mixed else None
+        if lst is None:
+            d[pv] = [v]
+            if form != default:
+                self.mixed[key] = {(v, *form)}
+            return True
+        if exact is None and form != default:
+            exact = self.mixed[key] = {(x, *default) for x in lst}
+        if exact is not None:
+            k = (v, *form)
+            if k in exact:
+                return False
+            exact.add(k)
+            lst.append(v)
+            return True
+        if len(lst) < _LONG:
+            if v in lst:
+                return False
+            lst.append(v)
+            return True
+        seen = self.long.get(key)
+        if seen is None:
+            seen = self.long[key] = set(lst)
+        if v in seen:
+            return False
+        seen.add(v)
+        lst.append(v)
+        return True
 
 
 def read_dataset(store) -> tuple[dict[str, Node], Ontology]:
-    """Every IRI subject of the store (all graphs) and the ontology of the terms it uses."""
+    """Every IRI subject of the store (all graphs, each triple once) and the ontology of the terms it uses.
+
+    One pass over the quads; IRIs used as objects are shared strings.
+    """
     import pyoxigraph as ox
 
     nodes: dict[str, Node] = {}
     onto = Ontology()
-    seen: set[tuple] = set()
+    iris: dict[str, str] = {}
+    seen = _Seen()
+    Literal, NamedNode = ox.Literal, ox.NamedNode
+    get_node = nodes.get
+    PLAIN = (XSD_STRING, "")
+
     for q in store.quads_for_pattern(None, None, None, None):
-        s, p, o = q.subject, q.predicate, q.object
-        if not isinstance(s, ox.NamedNode):
+        s = q.subject
+        if type(s) is not NamedNode:
             continue
-        key = (s.value, p.value, str(o))
-        if key in seen:
+        o = q.object
+        to = type(o)
+        if to is not Literal and to is not NamedNode:
             continue
-        seen.add(key)
-        sv, pv = s.value, p.value
-        if isinstance(o, ox.Literal):
-            node = nodes.setdefault(sv, Node())
-            dt = o.datatype.value if o.datatype else XSD_STRING
-            (node.text if dt in (XSD_STRING, RDF_LANGSTRING) else node.values)[pv].append(o.value)
-            if dt == XSD_BOOLEAN and o.value in ("true", "1"):
-                node.flags.add(pv)
-            if not sv.startswith(ID):
-                onto.add_triple(sv, pv, o.value, True)
-        elif isinstance(o, ox.NamedNode):
-            node = nodes.setdefault(sv, Node())
-            if pv == RDF_TYPE:
-                node.types.add(o.value)
+        sv = s.value
+        node = get_node(sv)
+        if node is None:
+            node = nodes[sv] = Node()
+        pv = q.predicate.value
+        if to is Literal:
+            dt = o.datatype.value
+            ov = o.value
+            if dt == XSD_STRING:
+                new = seen.add(node, 0, node.text, pv, ov, PLAIN)
+            elif dt == RDF_LANGSTRING:
+                new = seen.add(node, 0, node.text, pv, ov, (dt, o.language or ""))
             else:
-                node.links[pv].append(o.value)
+                new = seen.add(node, 1, node.values, pv, ov, (dt, ""))
+                if new and dt == XSD_BOOLEAN and ov in ("true", "1"):
+                    node.flags.add(pv)
+            if new and not sv.startswith(ID):
+                onto.add_triple(sv, pv, ov, True)
+        else:
+            ov = o.value
+            ov = iris.setdefault(ov, ov)
+            if pv == RDF_TYPE:
+                if ov in node.types:
+                    continue
+                node.types.add(ov)
+            elif not seen.add(node, 2, node.links, pv, ov, PLAIN):
+                continue
             if not sv.startswith(ID):
-                onto.add_triple(sv, pv, o.value, False)
-    del seen
+                onto.add_triple(sv, pv, ov, False)
+    del iris, seen
     from msckg.loader.schema import read_prefixes
 
     try:

@@ -5,12 +5,14 @@ generation and that generation's `search` folder, so the index goes live with th
 same atomic swap. It writes:
 
 - `index.sqlite`: one row per entity (IRI, display label, most specific type, its indexed
-  fields with weight and provenance), token postings (token -> packed (entity, field, weight,
-  length) records), a class -> members table for `--type`, the metadata (abbreviations learnt
+  fields with weight and provenance), the token table (token -> document frequency and its
+  rows in postings.npy), a class -> members table for `--type`, the metadata (abbreviations learnt
   from the graph, synonym rings of the ontology, versions), and the link vocabulary and link
   tasks (see link.py);
   Adjacent word pairs of each field are posted too, so a field holding the query's words in
   the query's order (a phrase) can be told from one that holds them scattered;
+- `postings.npy`: the packed (entity, field, words in the field, weight) records of every token,
+  sorted by token then entity (indexfile.py), memory-mapped by the reader;
 - `embeddings.npy`: one unit vector per entity, only when an embedder is available (the
   `embeddings` extra); the model's name is recorded so vectors of another model are never mixed.
 
@@ -36,19 +38,21 @@ weight they carry in the ranking (rank.py) and the reason shown in 'why':
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
 import time
+from array import array
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import text as tx
-from .dataset import RDF_LANGSTRING, XSD_BOOLEAN, XSD_STRING, Node, read_dataset
-from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING
+from .dataset import Node, read_dataset
+from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING, POSTINGS_FILE
 from .expand import ALT_LABEL, CLOSE, DEFINITION, EXACT, ID, LABEL, MSCKG, RDF_TYPE, ExternalOntologies, Ontology
 
 
@@ -97,7 +101,7 @@ LOW_PRIOR = {M + "Result", M + "Comparison", M + "AdverseEventCount", M + "Basel
 GENERIC_TYPES = {M + "Entity", M + "Concept", "http://www.w3.org/ns/prov#Entity", "http://www.w3.org/ns/prov#Agent"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Field:
     kind: str
     weight: float
@@ -105,15 +109,58 @@ class Field:
     detail: str
 
 
+class FieldTable:
+    """Every distinct field of the index once; entities hold field ids, and each field is tokenised once.
+
+    Most fields are shared by thousands of entities (a type's label, an ontology term and its
+    ancestors, an arm's label as context), so entities refer to them by id.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[Field, int] = {}
+        self.fields: list[Field] = []
+        self.weight: list[float] = []
+        self.dkey: list[int] = []          # id of (kind, normal form of the text); -1: nothing to index
+        self._dkeys: dict[tuple[str, str], int] = {}
+
+    def add(self, f: Field) -> int:
+        fid = self.ids.get(f)
+        if fid is None:
+            fid = self.ids[f] = len(self.fields)
+            self.fields.append(f)
+            self.weight.append(f.weight)
+            norm = tx.normal(f.text) if f.text and f.text.strip() else ""
+            self.dkey.append(self._dkeys.setdefault((f.kind, norm), len(self._dkeys)) if norm else -1)
+        return fid
+
+    def add_all(self, fields: list[Field]) -> list[int]:
+        return [self.add(f) for f in fields]
+
+    def sort_rank(self) -> np.ndarray:
+        """Each field's position in the order an entity lists its fields: weight down, then kind, then text."""
+        order = sorted(range(len(self.fields)), key=lambda i: (-self.fields[i].weight, self.fields[i].kind, self.fields[i].text))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[np.array(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
+        return rank
+
+
 def learn_abbreviations(nodes: dict[str, Node], onto: Ontology, linked_terms: set[str]) -> list[tuple[str, str, bool]]:
     """Acronym-like alternative names of the graph's own entities and terms, with what they stand for."""
     learnt: dict[tuple[str, str], bool] = {}
+    builtin = tx.Abbreviations.builtin()
+    done: set[tuple[str, ...]] = set()
 
     def consider(names: list[str]) -> None:
         shorts = [n for n in names if tx.looks_like_abbreviation(n)]
+        if not shorts:
+            return
+        key = tuple(names)
+        if key in done:
+            return
+        done.add(key)
         longs = [n for n in names if not tx.looks_like_abbreviation(n)]
         for a in shorts:
-            if tx.Abbreviations.builtin().lookup(a):
+            if builtin.lookup(a):
                 continue
             for n in longs:
                 if tx.is_acronym_of(a, n) and a.lower() not in tx.fold(n):
@@ -131,19 +178,28 @@ def learn_abbreviations(nodes: dict[str, Node], onto: Ontology, linked_terms: se
 
 
 class IndexBuilder:
-    """Turns the dataset into entity documents (fields) and postings."""
+    """Turns the dataset into entity documents (field ids into one FieldTable) and postings."""
 
     def __init__(self, nodes: dict[str, Node], onto: Ontology):
         self.nodes = nodes
         self.onto = onto
         self.entities = sorted(i for i, n in nodes.items() if i.startswith(ID) and n.types)
-        linked = {o for i in self.entities for p, os_ in nodes[i].links.items() for o in os_ if not o.startswith(ID)}
+        linked = {o for i in self.entities for os_ in nodes[i].links.values() for o in os_ if not o.startswith(ID)}
         self.learnt = learn_abbreviations(nodes, onto, linked)
         self.abbrev = tx.Abbreviations.builtin().copy()
         for a, n, exact in self.learnt:
             self.abbrev.add(a, n, exact)
+        self.table = FieldTable()
         self._labels: dict[str, str] = {}
-        self._term_fields: dict[tuple[str, str], list[Field]] = {}
+        self._term_fields: dict[tuple[str, str, bool, float], list[Field]] = {}
+        # pieces of an entity's document, each built once: a literal, the set of flags, the set of types, one link
+        self._literal: dict[tuple, list[int]] = {}
+        self._flags: dict[tuple, list[int]] = {}
+        self._types: dict[tuple, list[int]] = {}
+        self._link: dict[tuple[str, str], list[int]] = {}
+        self._pname: dict[str, str] = {}
+        self._spec: dict[tuple, str] = {}
+        self._closure: dict[tuple, tuple[str, ...]] = {}
 
     # -- labels ------------------------------------------------------------------------------
     def term_label(self, iri: str) -> str:
@@ -209,10 +265,23 @@ class IndexBuilder:
             return ""
         return sorted(types, key=lambda t: (-len(self.onto.ancestors(t)), t))[0]
 
+    def specific_type(self, node: Node) -> str:
+        key = tuple(sorted(node.types))
+        if key not in self._spec:
+            self._spec[key] = self._specific_type(node.types)
+        return self._spec[key]
+
+    def closure(self, node: Node) -> tuple[str, ...]:
+        """The entity's classes and all their superclasses (for --type and the static rank)."""
+        key = tuple(sorted(node.types))
+        if key not in self._closure:
+            self._closure[key] = tuple(sorted({c for t in key for c in self.onto.class_closure(t)}))
+        return self._closure[key]
+
     # -- fields ------------------------------------------------------------------------------
     def term_fields(self, iri: str, weight: float, via: str, ancestors: bool) -> list[Field]:
         """The label, synonyms (and ancestors, definition) of a linked term, as fields."""
-        key = (iri, via, str(ancestors), f"{weight:.4f}")
+        key = (iri, via, ancestors, round(weight, 4))
         if key in self._term_fields:
             return self._term_fields[key]
         out: list[Field] = []
@@ -237,41 +306,45 @@ class IndexBuilder:
         self._term_fields[key] = out
         return out
 
-    def fields(self, iri: str) -> list[Field]:
-        node = self.nodes[iri]
-        out: list[Field] = []
-        has_label = bool(node.text.get(LABEL))
-        # names, definitions, text
-        for pred, vals in node.text.items():
-            if pred in SKIP_LITERALS:
-                continue
-            pname = self.term_label(pred) if not pred.startswith(M) else pred[len(M):]
-            for v in vals:
-                if pred in NAME_PROPS:
-                    kind, w = NAME_PROPS[pred]
-                    out.append(Field(kind, w, v, f"{kind} '{v}'" if kind == "label" else f"{pname} '{v}'"))
-                elif pred == M + "characteristic" and not has_label:
-                    out.append(Field("label", 0.95, v, f"characteristic '{v}'"))
-                elif pred == M + "category" and not has_label and node.text.get(M + "characteristic"):
-                    out.append(Field("label", 0.9, v, f"category '{v}'"))
-                elif pred in DEFINITION_PROPS:
-                    out.append(Field("definition", W_DEFINITION, v, f"definition '{_clip(v)}'"))
-                else:
-                    out.append(Field("text", W_TEXT, v, f"{pname} '{_clip(v)}'"))
-        # boolean properties that hold (infusion-related, dose-limiting toxicity, serious...): their label
-        for pred in sorted(node.flags):
+    def _pred_name(self, pred: str) -> str:
+        name = self._pname.get(pred)
+        if name is None:
+            name = self._pname[pred] = pred[len(M):] if pred.startswith(M) else self.term_label(pred)
+        return name
+
+    def _literal_fields(self, pred: str, v: str, has_label: bool, has_characteristic: bool) -> list[int]:
+        pname = self._pred_name(pred)
+        if pred in NAME_PROPS:
+            kind, w = NAME_PROPS[pred]
+            f = Field(kind, w, v, f"{kind} '{v}'" if kind == "label" else f"{pname} '{v}'")
+        elif pred == M + "characteristic" and not has_label:
+            f = Field("label", 0.95, v, f"characteristic '{v}'")
+        elif pred == M + "category" and not has_label and has_characteristic:
+            f = Field("label", 0.9, v, f"category '{v}'")
+        elif pred in DEFINITION_PROPS:
+            f = Field("definition", W_DEFINITION, v, f"definition '{_clip(v)}'")
+        else:
+            f = Field("text", W_TEXT, v, f"{pname} '{_clip(v)}'")
+        out = [f]
+        # abbreviations spelt out (they only ever compete with other abbreviation fields, so their place does not matter)
+        if len(f.text) < 2000:
+            for exp, used in self.abbrev.expand(f.text):
+                what = ", ".join(f"{a} = {e}" for a, e in used)
+                out.append(Field("abbreviation", f.weight * W_ABBREV, exp, f"abbreviation {what} in {f.detail}"))
+        return self.table.add_all(out)
+
+    def _flag_fields(self, flags: tuple[str, ...]) -> list[int]:
+        out = []
+        for pred in flags:  # boolean properties that hold (infusion-related, dose-limiting toxicity, serious...): their label
             term = self.onto.term(pred)
             if term:
                 out.append(Field("attribute", W_ATTRIBUTE, term.label, f"{term.label} (msckg:{pred[len(M):]} true)" if pred.startswith(M)
                                  else f"{term.label} ({term.curie} true)"))
-        # abbreviations spelt out
-        for f in list(out):
-            if f.kind in ("label", "synonym", "text", "definition") and len(f.text) < 2000:
-                for exp, used in self.abbrev.expand(f.text):
-                    what = ", ".join(f"{a} = {e}" for a, e in used)
-                    out.append(Field("abbreviation", f.weight * W_ABBREV, exp, f"abbreviation {what} in {f.detail}"))
-        # types
-        for t in sorted(node.types):
+        return self.table.add_all(out)
+
+    def _type_fields(self, types: tuple[str, ...]) -> list[int]:
+        out = []
+        for t in types:
             term = self.onto.term(t)
             if term:
                 out.append(Field("type", W_TYPE, term.label, f"a {term.curie} '{term.label}'"))
@@ -284,42 +357,79 @@ class IndexBuilder:
                 if at:
                     out.append(Field("type", W_SUPERTYPE * (W_ANCESTOR_DECAY ** (d - 1)), at.label,
                                      f"a {self.onto.curie(t)}, which is a {at.curie} '{at.label}'"))
-        # links
+        return self.table.add_all(out)
+
+    def _link_fields(self, pred: str, o: str) -> list[int]:
+        pname = pred[len(M):] if pred.startswith(M) else self.onto.curie(pred)
+        out: list[Field] = []
+        if o.startswith(ID):
+            if pred in NO_CONTEXT:
+                return []
+            w = W_SOURCE if pred in LOW_CONTEXT else (W_ABOUT if pred in ABOUT else W_CONTEXT)
+            lab = self.label(o)
+            out.append(Field("context", w, lab, f"{pname} '{_clip(lab)}'"))
+            if pred in INHERIT and o in self.nodes:
+                for p2, objs2 in self.nodes[o].links.items():
+                    if p2 in CLASSIFYING:
+                        p2name = p2[len(M):] if p2.startswith(M) else self.onto.curie(p2)
+                        for o2 in sorted(set(objs2)):
+                            if not o2.startswith(ID):
+                                out.extend(self.term_fields(o2, W_ONTOLOGY * W_INHERIT, f"{pname} '{_clip(lab, 60)}' has {p2name}", True))
+        elif pred in CLASSIFYING:
+            out.extend(self.term_fields(o, W_ONTOLOGY, pname, True))
+        else:
+            for f in self.term_fields(o, W_ATTRIBUTE, pname, False):
+                if f.kind == "ontology":
+                    out.append(Field("attribute", f.weight, f.text, f.detail))
+        return self.table.add_all(out)
+
+    def field_ids(self, iri: str) -> list[int]:
+        """The entity's fields (ids), the strongest per kind and normal text, in no particular order."""
+        node = self.nodes[iri]
+        raw: list[int] = []
+        text = node.text
+        has_label = bool(text.get(LABEL))
+        has_char = bool(text.get(M + "characteristic"))
+        lit = self._literal
+        for pred, vals in text.items():
+            if pred in SKIP_LITERALS:
+                continue
+            for v in vals:
+                key = (pred, v, has_label, has_char)
+                got = lit.get(key)
+                if got is None:
+                    got = lit[key] = self._literal_fields(pred, v, has_label, has_char)
+                raw.extend(got)
+        if node.flags:
+            key = tuple(sorted(node.flags))
+            got = self._flags.get(key)
+            if got is None:
+                got = self._flags[key] = self._flag_fields(key)
+            raw.extend(got)
+        key = tuple(sorted(node.types))
+        got = self._types.get(key)
+        if got is None:
+            got = self._types[key] = self._type_fields(key)
+        raw.extend(got)
+        links = self._link
         for pred, objs in node.links.items():
-            pname = pred[len(M):] if pred.startswith(M) else self.onto.curie(pred)
-            for o in sorted(set(objs)):
-                if o.startswith(ID):
-                    if pred in NO_CONTEXT:
-                        continue
-                    w = W_SOURCE if pred in LOW_CONTEXT else (W_ABOUT if pred in ABOUT else W_CONTEXT)
-                    lab = self.label(o)
-                    out.append(Field("context", w, lab, f"{pname} '{_clip(lab)}'"))
-                    if pred in INHERIT and o in self.nodes:
-                        sub = self.nodes[o]
-                        for p2, objs2 in sub.links.items():
-                            if p2 in CLASSIFYING:
-                                p2name = p2[len(M):] if p2.startswith(M) else self.onto.curie(p2)
-                                for o2 in sorted(set(objs2)):
-                                    if not o2.startswith(ID):
-                                        out.extend(self.term_fields(o2, W_ONTOLOGY * W_INHERIT, f"{pname} '{_clip(lab, 60)}' has {p2name}", True))
-                elif pred in CLASSIFYING:
-                    out.extend(self.term_fields(o, W_ONTOLOGY, pname, True))
-                else:
-                    for f in self.term_fields(o, W_ATTRIBUTE, pname, False):
-                        if f.kind == "ontology":
-                            out.append(Field("attribute", f.weight, f.text, f.detail))
-        # keep the strongest field per (kind, text); cap
-        best: dict[tuple[str, str], Field] = {}
-        for f in out:
-            if not f.text or not f.text.strip():
+            for o in (sorted(set(objs)) if len(objs) > 1 else objs):
+                k2 = (pred, o)
+                got = links.get(k2)
+                if got is None:
+                    got = links[k2] = self._link_fields(pred, o)
+                raw.extend(got)
+        # keep the strongest field per (kind, normal text); the first of equal ones
+        dkey, weight = self.table.dkey, self.table.weight
+        best: dict[int, int] = {}
+        for f in raw:
+            k = dkey[f]
+            if k < 0:
                 continue
-            k = (f.kind, tx.normal(f.text))
-            if not k[1]:
-                continue
-            if k not in best or best[k].weight < f.weight:
+            b = best.get(k)
+            if b is None or weight[b] < weight[f]:
                 best[k] = f
-        fields = sorted(best.values(), key=lambda f: (-f.weight, f.kind, f.text))
-        return fields[:MAX_FIELDS]
+        return list(best.values())
 
     def semantic_text(self, iri: str, fields: list[Field]) -> str:
         """A short text for the sentence embedder: names and classifying terms, not the display label's context.
@@ -349,9 +459,22 @@ def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool =
     `store` is a pyoxigraph.Store (all graphs are read, as their union); `embedder` is 'auto'
     (the local model when the embeddings extra is installed), None, or an Embedder. The
     MONDO/CL/UBERON link vocabulary is reused from `cache_dir` (default: the store's
-    `.search-cache` folder when `folder` is a generation's search folder).
-    Returns a summary (entities, tokens, postings, seconds, mode).
+    `.search-cache` folder when `folder` is a generation's search folder) or the user's cache
+    (link.vocabulary_cache_dirs). Returns a summary (entities, tokens, postings, seconds, mode).
+
+    The cyclic garbage collector is paused meanwhile: the index is millions of small lists and
+    dicts without reference cycles, and collecting would rescan them all again and again.
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _write_index(store, folder, embedder=embedder, link_vocabulary=link_vocabulary, cache_dir=cache_dir)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_dir: Path | None) -> dict:
     from .embed import resolve
 
     t0 = time.perf_counter()
@@ -360,70 +483,130 @@ def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool =
     nodes, onto = read_dataset(store)
     builder = IndexBuilder(nodes, onto)
     entities = builder.entities
-    postings: dict[str, list[tuple[int, int, int, float]]] = defaultdict(list)
-    rows = []
-    sem_texts = []
-    type_members: dict[str, list[int]] = defaultdict(list)
-    priors: list[float] = []
+    n_entities = len(entities)
+    table = builder.table
+    # 1. each entity's fields (ids), its label, type, static rank and classes
+    flat = array("i")
+    counts = np.zeros(n_entities, dtype=np.int64)
+    labels, spec_types, priors = [], [], np.ones(n_entities, dtype="<f4")
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for eid, iri in enumerate(entities):
         node = nodes[iri]
-        flds = builder.fields(iri)
-        seen_tokens: set[str] = set()
-        stored = []
-        for fidx, f in enumerate(flds):
-            seq = tx.content_terms(f.text)
-            toks = set(seq)
-            if not toks:
-                continue
-            n = min(len(toks), 32767)
-            for t in toks | set(tx.bigrams(seq)):
-                postings[t].append((eid, fidx, n, f.weight))
-            seen_tokens |= toks
-            stored.append([f.kind, round(f.weight, 4), f.text[:500], f.detail[:400]])
-        spec = builder._specific_type(node.types)
-        closure = {c for t in node.types for c in onto.class_closure(t)}
-        priors.append(EVIDENCE_PRIOR if closure & LOW_PRIOR else 1.0)
-        rows.append((eid, iri, builder.label(iri), onto.curie(spec) if spec else "", json.dumps(stored, ensure_ascii=False)))
-        sem_texts.append(builder.semantic_text(iri, flds))
-        for t in node.types:
-            for c in onto.class_closure(t):
-                type_members[c].append(eid)
-    n_entities = len(entities)
+        ids = builder.field_ids(iri)
+        flat.extend(ids)
+        counts[eid] = len(ids)
+        labels.append(builder.label(iri))
+        spec = builder.specific_type(node)
+        spec_types.append(onto.curie(spec) if spec else "")
+        closure = builder.closure(node)
+        groups[closure].append(eid)
+    type_members: dict[str, list[int]] = defaultdict(list)
+    for closure, eids in groups.items():
+        if LOW_PRIOR.intersection(closure):
+            priors[eids] = EVIDENCE_PRIOR
+        for c in closure:
+            type_members[c].extend(eids)
+    # 2. order each entity's fields (weight down, kind, text) and cap them: one sort over all entities
+    fids = np.frombuffer(flat, dtype=np.int32).astype(np.int64) if len(flat) else np.zeros(0, dtype=np.int64)
+    del flat
+    ent = np.repeat(np.arange(n_entities, dtype=np.int64), counts)
+    rank = table.sort_rank()
+    order = np.argsort(ent * max(len(rank), 1) + rank[fids]) if len(fids) else np.zeros(0, dtype=np.int64)
+    ent, fids = ent[order], fids[order]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if n_entities else np.zeros(0, dtype=np.int64)
+    local = np.arange(len(ent), dtype=np.int64) - starts[ent] if len(ent) else np.zeros(0, dtype=np.int64)
+    keep = local < MAX_FIELDS
+    ent, fids, local = ent[keep].astype(np.int32), fids[keep].astype(np.int32), local[keep].astype(np.int32)
+    del order, keep
+    # 3. tokens of every field in use, once
+    vocab: dict[str, int] = {}
+    used = np.unique(fids)
+    tok_len = np.zeros(len(table.fields), dtype=np.int64)
+    n_words = np.zeros(len(table.fields), dtype="<i2")
+    tok_flat = array("i")
+    tok_ptr = np.zeros(len(table.fields), dtype=np.int64)
+    for fid in used.tolist():
+        seq = tx.content_terms(table.fields[fid].text)
+        toks = set(seq)
+        if not toks:
+            continue
+        n_words[fid] = min(len(toks), 32767)
+        allt = toks | set(tx.bigrams(seq))
+        tok_ptr[fid] = len(tok_flat)
+        tok_len[fid] = len(allt)
+        tok_flat.extend(vocab.setdefault(t, len(vocab)) for t in allt)
+    tok_ids = np.frombuffer(tok_flat, dtype=np.int32) if len(tok_flat) else np.zeros(0, dtype=np.int32)
+    weights = np.array(table.weight, dtype="<f4")
+    # 4. postings: (entity, field, words in the field, weight) per token, sorted by token then entity
+    # (one row per token of each kept field; `pair` says which (entity, field) a row comes from, so
+    # only one row-sized index is gathered through the sort instead of one per column)
+    per = tok_len[fids]
+    n_rows = int(per.sum())
+    offs = np.repeat(tok_ptr[fids] - (np.cumsum(per) - per), per)
+    offs += np.arange(n_rows, dtype=np.int64)
+    T = tok_ids[offs]
+    del offs
+    order = np.argsort(T, kind="stable")
+    T = T[order]
+    pair = np.repeat(np.arange(len(fids), dtype=np.int32 if len(fids) < 2**31 else np.int64), per)[order]
+    del order
+    rows = np.empty(n_rows, dtype=POSTING)
+    rows["e"] = ent[pair]
+    rows["f"] = local[pair]
+    row_fid = fids[pair]
+    del pair
+    rows["n"] = n_words[row_fid]
+    rows["w"] = weights[row_fid]
+    del row_fid
+    tokens = sorted(vocab, key=vocab.get)
+    is_word = np.array([" " not in t for t in tokens], dtype=bool)
+    bounds = np.searchsorted(T, np.arange(len(tokens) + 1))
+    # a word's document frequency: the distinct entities among its postings (bigrams get 0)
+    if n_rows:
+        new = np.ones(n_rows, dtype=bool)
+        new[1:] = (T[1:] != T[:-1]) | (rows["e"][1:] != rows["e"][:-1])
+        df = np.bincount(T[new], minlength=len(tokens))
+        del new
+    else:
+        df = np.zeros(len(tokens), dtype=np.int64)
+    del T
+    n_postings = int(np.diff(bounds)[is_word].sum()) if len(tokens) else 0
+    # each entity's stored fields (those with words, strongest first) as JSON, each field's part written once
+    has_words = tok_len[fids] > 0
+    stored_fids, stored_ent = fids[has_words], ent[has_words]
+    cuts = np.searchsorted(stored_ent, np.arange(n_entities + 1))
+    part: dict[int, str] = {}
+    for fid in np.unique(stored_fids).tolist():
+        f = table.fields[fid]
+        part[fid] = json.dumps([f.kind, round(f.weight, 4), f.text[:500], f.detail[:400]], ensure_ascii=False)
 
     emb, emb_note = resolve(embedder)
+    _save(folder / POSTINGS_FILE, rows)  # before the SQLite file that points into it
     tmp = folder / (INDEX_FILE + ".tmp")
     if tmp.exists():
         tmp.unlink()
     con = sqlite3.connect(tmp)
     try:
-        con.executescript("""
-            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
-            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
-            CREATE TABLE entity(id INTEGER PRIMARY KEY, iri TEXT NOT NULL, label TEXT, type TEXT, fields TEXT);
-            CREATE TABLE posting(token TEXT PRIMARY KEY, df INTEGER, data BLOB) WITHOUT ROWID;
-            CREATE TABLE typeidx(class TEXT PRIMARY KEY, curie TEXT, label TEXT, data BLOB) WITHOUT ROWID;
-            CREATE TABLE arrays(name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
-        """)
-        con.execute("INSERT INTO arrays VALUES (?, ?)", ("prior", np.array(priors, dtype="<f4").tobytes()))
-        con.executemany("INSERT INTO entity VALUES (?,?,?,?,?)", rows)
-        prow = []
-        for tok, plist in postings.items():
-            arr = np.array(plist, dtype=POSTING)
-            df = len(np.unique(arr["e"])) if " " not in tok else 0
-            prow.append((tok, df, arr.tobytes()))
-        con.executemany("INSERT INTO posting VALUES (?,?,?)", prow)
+        con.executescript(SCHEMA)
+        con.execute("INSERT INTO arrays VALUES (?, ?)", ("prior", priors.tobytes()))
+        con.executemany("INSERT INTO entity VALUES (?,?,?,?,?)", (
+            (eid, entities[eid], labels[eid], spec_types[eid],
+             "[" + ", ".join([part[f] for f in stored_fids[cuts[eid]:cuts[eid + 1]].tolist()]) + "]")
+            for eid in range(n_entities)))
+        con.executemany("INSERT INTO posting VALUES (?,?,?,?)", (
+            (tok, int(df[i]) if is_word[i] else 0, int(bounds[i]), int(bounds[i + 1])) for i, tok in enumerate(tokens)))
+        del rows, part
         con.executemany("INSERT INTO typeidx VALUES (?,?,?,?)", [
             (c, onto.curie(c), builder.term_label(c), np.array(sorted(set(ids)), dtype="<i4").tobytes())
             for c, ids in type_members.items()])
-        rings = _rings(onto)
         meta = {
             "format": FORMAT_VERSION,
             "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "entities": n_entities,
-            "tokens": sum(1 for t in postings if " " not in t),
-            "postings": sum(len(p) for t, p in postings.items() if " " not in t),
+            "tokens": int(is_word.sum()),
+            "postings": n_postings,
             "abbreviations_learnt": builder.learnt,
-            "rings": rings,
+            "rings": _rings(onto),
             "external_ontologies": ExternalOntologies.versions() if ExternalOntologies.available() else {},
             "embedder": getattr(emb, "name", None),
             "embedder_note": emb_note,
@@ -441,12 +624,33 @@ def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool =
     os.replace(tmp, folder / INDEX_FILE)
     emb_path = folder / EMBEDDINGS_FILE
     if emb is not None:
+        cut = np.searchsorted(ent, np.arange(n_entities + 1))
+        sem_texts = [builder.semantic_text(iri, [table.fields[f] for f in fids[cut[i]:cut[i + 1]].tolist()])
+                     for i, iri in enumerate(entities)]
         vecs = emb.embed(sem_texts) if sem_texts else np.zeros((0, 1), dtype=np.float32)
         np.save(emb_path, np.asarray(vecs, dtype=np.float32))
     elif emb_path.exists():
         emb_path.unlink()
     return {"entities": n_entities, "tokens": meta["tokens"], "postings": meta["postings"],
             "seconds": round(time.perf_counter() - t0, 2), "embedder": meta["embedder"]}
+
+
+SCHEMA = """
+    PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE entity(id INTEGER PRIMARY KEY, iri TEXT NOT NULL, label TEXT, type TEXT, fields TEXT);
+    CREATE TABLE posting(token TEXT PRIMARY KEY, df INTEGER, start INTEGER, stop INTEGER) WITHOUT ROWID;
+    CREATE TABLE typeidx(class TEXT PRIMARY KEY, curie TEXT, label TEXT, data BLOB) WITHOUT ROWID;
+    CREATE TABLE arrays(name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
+"""
+
+
+def _save(path: Path, arr: np.ndarray) -> None:
+    """An array as .npy, written beside and renamed into place."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.save(fh, arr)
+    os.replace(tmp, path)
 
 
 def _rings(onto: Ontology) -> list[dict]:

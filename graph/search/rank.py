@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import text as tx
-from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING, SearchError, index_path  # noqa: F401  (re-exported)
+from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING, POSTINGS_FILE, SearchError, index_path  # noqa: F401  (re-exported)
 
 ALPHA = 0.35            # weight of semantic similarity in blended mode
 SEM_FLOOR, SEM_SPAN = 0.25, 0.5
@@ -88,6 +88,28 @@ class Variant:
     why: list[Why]
 
 
+@dataclass
+class Gathered:
+    """One variant's postings: (word number, alternative's factor, postings) per alternative, and its word pairs'."""
+
+    tokens: list[str]
+    idf: np.ndarray
+    parts: list[tuple[int, float, np.ndarray]]
+    n_pairs: int
+    bigrams: list[np.ndarray]
+
+
+# An entity's score for a variant is bounded from its postings alone. Let Ap = sum over the query
+# words of idf x (the best weight x alternative factor x highest possible precision of its fields
+# holding the word) / sum of idf, and cover = the idf share of the words it holds at all. A field's
+# score is weight x coverage^2.5 x precision x phrase bonus <= Ap x cover^1.5 x (1 + PHRASE if the
+# entity holds a word pair of the query); the words spread over fields give at most
+# CROSS_FIELD / 0.8 x Ap x cover^1.5 (precision is at least 0.8); the agreement adds at most
+# AGREEMENT x Ap x the phrase bonus. The ranker scores only entities whose bound reaches the score of
+# the limit-th best of the most promising ones; the others cannot be among the results.
+PRUNE_BELOW = 20000     # postings of a query under which every entity is scored (pruning would not pay)
+
+
 class Searcher:
     """Searches one index folder (a store generation's `search` folder)."""
 
@@ -113,6 +135,10 @@ class Searcher:
         self._trigrams: dict[str, list[str]] | None = None
         self._alt_cache: dict[str, list[tuple[str, float, str]]] = {}
         self._types: dict[str, tuple[str, str]] | None = None
+        try:
+            self._postings = np.load(self.folder / POSTINGS_FILE, mmap_mode="r")
+        except (OSError, ValueError) as e:
+            raise SearchError(f"the search index in {self.folder} is incomplete ({POSTINGS_FILE}: {e}): run 'msckg build'") from None
         row = self.db.execute("SELECT data FROM arrays WHERE name = 'prior'").fetchone()
         self.prior = np.frombuffer(row[0], dtype="<f4").astype(np.float64) if row else np.ones(self.n)
         self.vectors = None
@@ -195,8 +221,8 @@ class Searcher:
         return np.frombuffer(row[0], dtype="<i4") if row else np.zeros(0, dtype="<i4")
 
     def postings(self, tok: str) -> np.ndarray:
-        row = self.db.execute("SELECT data FROM posting WHERE token = ?", (tok,)).fetchone()
-        return np.frombuffer(row[0], dtype=POSTING) if row else np.zeros(0, dtype=POSTING)
+        row = self.db.execute("SELECT start, stop FROM posting WHERE token = ?", (tok,)).fetchone()
+        return np.asarray(self._postings[row[0]:row[1]]) if row else np.zeros(0, dtype=POSTING)
 
     # -- query words ---------------------------------------------------------------------------
     def alternatives(self, tok: str) -> list[tuple[str, float, str]]:
@@ -309,12 +335,12 @@ class Searcher:
         return out
 
     # -- scoring -------------------------------------------------------------------------------
-    def score_variant(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Dense lexical scores over all entities and the index of each one's best field (-1: none)."""
+    def gather(self, tokens: list[str]) -> Gathered:
+        """The postings of a variant's words (each with its alternatives) and of its word pairs, read once."""
         uniq = list(dict.fromkeys(tokens))
         n = self.n
-        parts_e, parts_f, parts_n, parts_w, parts_m, parts_i = [], [], [], [], [], []
         idf = np.zeros(len(uniq), dtype=np.float64)
+        parts: list[tuple[int, float, np.ndarray]] = []
         for i, tok in enumerate(uniq):
             alts = self.alternatives(tok)
             if not alts:
@@ -324,18 +350,45 @@ class Searcher:
             idf[i] = math.log(1 + n / max(df, 1))
             for t, factor, _how in alts:
                 p = self.postings(t)
+                if len(p):
+                    parts.append((i, factor, p))
+        pairs = list(dict.fromkeys(tx.bigrams(tokens)))
+        bigrams = [p for p in (self.postings(bg) for bg in pairs) if len(p)] if parts else []
+        return Gathered(tokens, idf, parts, len(pairs), bigrams)
+
+    def score_variant(self, tokens: list[str] | Gathered, keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Dense lexical scores over all entities and the index of each one's best field (-1: none).
+
+        With `keep` (a mask over entities) only those entities are scored (the others get 0); an
+        entity's score depends on its own postings only, so theirs are the same as without it.
+        """
+        g = tokens if isinstance(tokens, Gathered) else self.gather(tokens)
+        tokens, idf = g.tokens, g.idf
+        n, prior, remap = self.n, self.prior, None
+        if keep is not None:  # entities renumbered 0..len(kept)-1, so every array is the size of the kept ones
+            ids = np.flatnonzero(keep)
+            n, prior = len(ids), self.prior[ids]
+            remap = np.full(self.n, -1, dtype=np.int64)
+            remap[ids] = np.arange(n, dtype=np.int64)
+        parts_e, parts_f, parts_n, parts_w, parts_m, parts_i = [], [], [], [], [], []
+        for i, factor, p in g.parts:
+            e = None
+            if remap is not None:
+                loc = remap[p["e"]]
+                held = loc >= 0
+                p, e = p[held], loc[held]
                 if not len(p):
                     continue
-                parts_e.append(p["e"].astype(np.int64))
-                parts_f.append(p["f"].astype(np.int64))
-                parts_n.append(p["n"].astype(np.float64))
-                parts_w.append(p["w"].astype(np.float64))
-                parts_m.append(np.full(len(p), factor))
-                parts_i.append(np.full(len(p), i, dtype=np.int64))
+            parts_e.append(p["e"].astype(np.int64) if e is None else e)
+            parts_f.append(p["f"].astype(np.int64))
+            parts_n.append(p["n"].astype(np.float64))
+            parts_w.append(p["w"].astype(np.float64))
+            parts_m.append(np.full(len(p), factor))
+            parts_i.append(np.full(len(p), i, dtype=np.int64))
+        if not parts_e:
+            return np.zeros(self.n, dtype=np.float64), np.full(self.n, -1, dtype=np.int64)
         scores = np.zeros(n, dtype=np.float64)
         best_field = np.full(n, -1, dtype=np.int64)
-        if not parts_e:
-            return scores, best_field
         E = np.concatenate(parts_e)
         F = np.concatenate(parts_f)
         N = np.concatenate(parts_n)
@@ -362,20 +415,23 @@ class Searcher:
         precision = 0.8 + 0.2 * np.minimum(1.0, cnt / np.maximum(fn, 1.0))
         fscore = fw * np.power(cov, COVERAGE_POWER) * precision
         flin = fw * cov * precision  # for agreement: another field holding some of the words counts linearly
-        pairs = list(dict.fromkeys(tx.bigrams(tokens)))
-        if pairs:
+        if g.n_pairs:
             bk = []
-            for j, bg in enumerate(pairs):
-                p = self.postings(bg)
+            for p in g.bigrams:
+                e = p["e"].astype(np.int64)
+                if remap is not None:
+                    loc = remap[e]
+                    held = loc >= 0
+                    p, e = p[held], loc[held]
                 if len(p):
-                    bk.append(((p["e"].astype(np.int64) << 20) | p["f"].astype(np.int64)))
+                    bk.append(((e << 20) | p["f"].astype(np.int64)))
             if bk:
                 bkeys, bcount = np.unique(np.concatenate(bk), return_counts=True)
                 pos = np.searchsorted(uef, bkeys)
                 ok = (pos < len(uef))
                 ok[ok] = uef[pos[ok]] == bkeys[ok]
                 share = np.zeros(len(uef))
-                share[pos[ok]] = np.minimum(1.0, bcount[ok] / len(pairs))
+                share[pos[ok]] = np.minimum(1.0, bcount[ok] / g.n_pairs)
                 fscore = fscore * (1.0 + PHRASE * share)
                 flin = flin * (1.0 + PHRASE * share)
         fe = uef >> 20
@@ -412,8 +468,12 @@ class Searcher:
         cross = cross * np.power(np.minimum(cover, 1.0), COVERAGE_POWER - 1.0) * CROSS_FIELD
         scores[best_e] = best_s
         best_field[best_e] = best_f
-        scores = (np.maximum(scores, cross) + AGREEMENT * second) * self.prior
-        return scores, best_field
+        scores = (np.maximum(scores, cross) + AGREEMENT * second) * prior
+        if remap is None:
+            return scores, best_field
+        dense, dense_field = np.zeros(self.n, dtype=np.float64), np.full(self.n, -1, dtype=np.int64)
+        dense[ids], dense_field[ids] = scores, best_field
+        return dense, dense_field
 
     def search(self, query: str, *, types: list[str] | None = None, limit: int = 10, mode: str = "auto") -> Result:
         """Ranked entities for a query. mode: 'auto' (blended when available), 'lexical' or 'blended'."""
@@ -433,18 +493,10 @@ class Searcher:
             allowed = np.zeros(self.n, dtype=bool)
             for t in types:
                 allowed[self.members(self.resolve_type(t))] = True
-        best = np.zeros(self.n)
-        best_variant = np.full(self.n, -1, dtype=np.int64)
-        best_field = np.full(self.n, -1, dtype=np.int64)
-        for vi, v in enumerate(variants):
-            s, bf = self.score_variant(v.tokens)
-            s = s * v.factor
-            better = s > best + 1e-12
-            best[better] = s[better]
-            best_variant[better] = vi
-            best_field[better] = bf[better]
-        lexical = best
         use_sem = self.semantic_available and mode != "lexical"
+        gathered = [self.gather(v.tokens) for v in variants]
+        keep, total = (None, None) if use_sem else self._candidates(gathered, variants, allowed, limit)
+        lexical, best_variant, best_field = self._lexical(gathered, variants, keep)
         sem = None
         final = lexical.copy()
         if use_sem:
@@ -462,7 +514,74 @@ class Searcher:
             notes = notes + [self.mode_note] if self.mode_note else notes
         else:
             notes = notes + [self.mode_note]
-        return Result(cleaned, mode_used, notes, hits, int(len(cand)))
+        return Result(cleaned, mode_used, notes, hits, int(len(cand)) if total is None else total)
+
+    def _lexical(self, gathered: list[Gathered], variants: list[Variant], keep: np.ndarray | None):
+        """Each entity's best lexical score over the variants, which variant gave it, and its best field."""
+        best = np.zeros(self.n)
+        best_variant = np.full(self.n, -1, dtype=np.int64)
+        best_field = np.full(self.n, -1, dtype=np.int64)
+        for vi, (g, v) in enumerate(zip(gathered, variants)):
+            s, bf = self.score_variant(g, keep)
+            s = s * v.factor
+            better = s > best + 1e-12
+            best[better] = s[better]
+            best_variant[better] = vi
+            best_field[better] = bf[better]
+        return best, best_variant, best_field
+
+    def _candidates(self, gathered: list[Gathered], variants: list[Variant], allowed, limit: int) -> tuple[np.ndarray | None, int | None]:
+        """The entities that can be among the first `limit` results (a mask), and how many entities match at all.
+
+        (None, None) when every entity is to be scored: small queries, or when some match could
+        score so little that counting them needs their scores.
+        """
+        if sum(len(p) for g in gathered for _, _, p in g.parts) < PRUNE_BELOW:
+            return None, None
+        n = self.n
+        bound = np.zeros(n)
+        floor = math.inf
+        prior_min = float(self.prior.min()) if n else 1.0
+        for g, v in zip(gathered, variants):
+            if not g.parts:
+                continue
+            total = g.idf.sum()
+            m = len(g.idf)
+            ap = np.zeros(n)
+            cover = np.zeros(n)
+            for i in sorted({i for i, _, _ in g.parts}):
+                u = np.zeros(n)
+                for _, factor, p in (x for x in g.parts if x[0] == i):
+                    precision = 0.8 + 0.2 * np.minimum(1.0, m / np.maximum(p["n"].astype(np.float64), 1.0))
+                    np.maximum.at(u, p["e"], p["w"].astype(np.float64) * factor * precision)
+                ap += g.idf[i] * u
+                cover += g.idf[i] * (u > 0)
+            phrase = np.ones(n)
+            for p in g.bigrams:
+                phrase[p["e"]] = 1.0 + PHRASE
+            ap /= total
+            cover = np.minimum(cover / total, 1.0)
+            b = ap * (np.maximum(phrase, CROSS_FIELD / 0.8) * np.power(cover, COVERAGE_POWER - 1.0) + AGREEMENT * phrase)
+            np.maximum(bound, b * v.factor, out=bound)
+            # the least any matching entity scores: its weakest field holding its rarest-weighted word alone
+            w_min = min(float(p["w"].min()) for _, _, p in g.parts)
+            share = min(g.idf[i] * f for i, f, _ in g.parts) / total
+            floor = min(floor, w_min * share ** COVERAGE_POWER * 0.8 * v.factor * prior_min)
+        if not floor > 1e-8:
+            return None, None
+        bound *= self.prior
+        if allowed is not None:
+            bound[~allowed] = 0.0
+        held = bound > 0
+        count = int(held.sum())
+        if count <= 4 * limit:
+            return held, count
+        k0 = max(8 * limit, 64)
+        first = np.zeros(n, dtype=bool)
+        first[np.argpartition(-bound, min(k0, count) - 1)[:min(k0, count)]] = True
+        scores, _, _ = self._lexical(gathered, variants, first & held)
+        theta = float(np.partition(scores[first], len(scores[first]) - limit)[len(scores[first]) - limit]) if first.sum() >= limit else 0.0
+        return held & (bound >= theta * (1 - 1e-6) - 1e-8), count
 
     def _hits(self, top, final, lexical, sem, best_field, best_variant, variants) -> list[Hit]:
         if not len(top):

@@ -1,0 +1,144 @@
+"""The search index built in one pass with a shared field table equals the first version's, table by table.
+
+The reference (tests/search_index_reference.py) is the first version's algorithm (its posting
+blobs are compared with the rows of postings.npy). Both are run on
+the seed graph and on a generated corpus (benchmarks/generate.py); every entity row, posting list,
+class member list, static rank, learnt abbreviation and embedder text must be the same, and so
+must the answers to a few searches.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+
+from benchmarks.generate import generate
+from msckg.graph.search.index import write_index
+from msckg.graph.search.indexfile import POSTING
+from msckg.graph.search.rank import Searcher
+from tests.search_index_reference import old_index
+
+QUERIES = ["bleeding", "haemorrhage", "infection", "fever", "umbilical cord", "aplastic anaemia", "phase 2",
+           "adverse event", "synthetic trial 7", "graft-versus-host disease", "MSC", "cytopaenia"]
+
+
+class RecordingEmbedder:
+    """Records the texts it is given (the embedder's inputs are part of the index)."""
+
+    name = "test/recording-embedder"
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def embed(self, texts):
+        self.texts.extend(texts)
+        return np.zeros((len(texts), 4), dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def seed_store():
+    from msckg.graph.build.run import assemble, memory_store
+
+    return memory_store(assemble())[0]
+
+
+@pytest.fixture(scope="module")
+def generated_store(tmp_path_factory):
+    from msckg.graph.build.run import assemble, memory_store
+
+    out = tmp_path_factory.mktemp("corpus")
+    generate(60, out, violations=3)
+    return memory_store(assemble(data=out / "data", extra_sources=[out / "ctgov"]))[0]
+
+
+def _compare(store, folder):
+    emb = RecordingEmbedder()
+    write_index(store, folder, embedder=emb, link_vocabulary=False)
+    old = old_index(store)
+    con = sqlite3.connect(folder / "index.sqlite")
+    try:
+        entity = con.execute("SELECT id, iri, label, type, fields FROM entity ORDER BY id").fetchall()
+        rows = np.load(folder / "postings.npy")
+        posting = {t: (df, rows[a:b].tobytes()) for t, df, a, b in con.execute("SELECT token, df, start, stop FROM posting")}
+        typeidx = {c: (cu, lab, bytes(d)) for c, cu, lab, d in con.execute("SELECT class, curie, label, data FROM typeidx")}
+        prior = bytes(con.execute("SELECT data FROM arrays WHERE name = 'prior'").fetchone()[0])
+        meta = {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM meta")}
+    finally:
+        con.close()
+    assert len(entity) == len(old["entity"]) > 100
+    for new_row, old_row in zip(entity, old["entity"]):
+        assert new_row == old_row
+    assert posting.keys() == old["posting"].keys()
+    assert [t for t in posting if posting[t] != old["posting"][t]] == []
+    assert typeidx == old["typeidx"]
+    assert prior == old["prior"]
+    assert meta["abbreviations_learnt"] == old["abbreviations_learnt"]
+    assert (meta["tokens"], meta["postings"]) == (old["tokens"], old["postings"])
+    assert emb.texts == old["sem_texts"]
+    return old
+
+
+def _answers(folder):
+    s = Searcher(folder, embedder=None)
+    return [[(h.iri, round(h.score, 6), [str(w) for w in h.why]) for h in s.search(q, limit=10).hits] for q in QUERIES]
+
+
+def _reference_folder(store, folder, old):
+    """An index folder with the reference's tables (and the new build's metadata), to search it."""
+    write_index(store, folder, embedder=None, link_vocabulary=False)
+    con = sqlite3.connect(folder / "index.sqlite")
+    try:
+        con.execute("DELETE FROM entity")
+        con.executemany("INSERT INTO entity VALUES (?,?,?,?,?)", old["entity"])
+        con.execute("DELETE FROM posting")
+        chunks, table, at = [], [], 0
+        for t, (df, d) in old["posting"].items():
+            chunks.append(np.frombuffer(d, dtype=POSTING))
+            table.append((t, df, at, at + len(chunks[-1])))
+            at += len(chunks[-1])
+        np.save(folder / "postings.npy", np.concatenate(chunks))
+        con.executemany("INSERT INTO posting VALUES (?,?,?,?)", table)
+        con.execute("DELETE FROM typeidx")
+        con.executemany("INSERT INTO typeidx VALUES (?,?,?,?)", [(c, *v) for c, v in old["typeidx"].items()])
+        con.execute("UPDATE arrays SET data = ? WHERE name = 'prior'", (old["prior"],))
+        con.commit()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("which", ["seed", "generated"])
+def test_index_equals_the_first_versions(which, seed_store, generated_store, tmp_path):
+    store = seed_store if which == "seed" else generated_store
+    old = _compare(store, tmp_path / "new")
+    _reference_folder(store, tmp_path / "old", old)
+    new_answers, old_answers = _answers(tmp_path / "new"), _answers(tmp_path / "old")
+    assert any(new_answers)
+    assert new_answers == old_answers
+
+
+def test_a_triple_restated_in_several_graphs_is_read_once_and_other_literal_forms_are_kept():
+    import pyoxigraph as ox
+
+    from msckg.graph.search.dataset import read_dataset
+
+    s = ox.Store()
+    subj = ox.NamedNode("https://w3id.org/msckg/id/x")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    val = ox.NamedNode("https://w3id.org/msckg/value")
+    for g in ("a", "b", "c"):
+        graph = ox.NamedNode(f"https://example.org/{g}")
+        s.add(ox.Quad(subj, label, ox.Literal("Fever"), graph))
+        s.add(ox.Quad(subj, val, ox.Literal("5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")), graph))
+        for i in range(40):  # a long list: the set beside it
+            s.add(ox.Quad(subj, label, ox.Literal(f"name {i}"), graph))
+    s.add(ox.Quad(subj, label, ox.Literal("Fever", language="en"), ox.NamedNode("https://example.org/a")))
+    s.add(ox.Quad(subj, label, ox.Literal("Fever", language="fr"), ox.NamedNode("https://example.org/b")))
+    s.add(ox.Quad(subj, val, ox.Literal("5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+                  ox.NamedNode("https://example.org/a")))
+    nodes, _ = read_dataset(s)
+    node = nodes[subj.value]
+    assert sorted(node.text[label.value]) == sorted(["Fever"] * 3 + [f"name {i}" for i in range(40)])
+    assert node.values[val.value] == ["5", "5"]
