@@ -2,13 +2,17 @@
 
 tests/fixtures/queries-before/NAME.rq keeps each saved query as it was before a rewrite; each is run
 beside queries/NAME.rq (same parameters) on the curated seed dataset and on a generated corpus
-(benchmarks/generate.py), and the two must give the same variables and the same rows in the same
-order. Both datasets are built in memory the way `msckg build` assembles them. Speed is measured by
-`make bench`, never here.
+(benchmarks/generate.py), and the two must give the same variables and the same rows, and share
+the same ORDER BY clause, so they list the rows in the same order. (Rows that tie on every ORDER BY
+key come in an order the engine does not fix, old text and new alike, so the rows are compared as
+a multiset.) Both datasets are built in memory the way `msckg build` assembles them. Speed is
+measured by `make bench`, never here.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -23,9 +27,11 @@ BEFORE = Path(__file__).parent / "fixtures" / "queries-before"
 REWRITTEN = sorted(p.stem for p in BEFORE.glob("*.rq"))
 # parameter sets besides the defaults, for queries that take parameters
 PARAMS = {
-    "adverse-events": [{"class": "msckg:AE_Haemorrhage"}, {"min_grade": "3", "serious_only": "true"}, {"per_source": "true"}],
+    "adverse-events": [{"class": "msckg:AE_Haemorrhage"}, {"min_grade": "3"}, {"serious_only": "true"}, {"per_source": "true"}],
     "response-rates": [{"per_source": "true"}],
 }
+# what the generator never writes: compared on the corpus all the same, proven non-empty on the seed
+NOT_GENERATED = {"add-on-designs": "no generated regimen is given on top of another (msckg:addOnTo)"}
 CORPUS_TRIALS = 120  # the old source-conflicts is quadratic: a few hundred trials would take minutes
 
 
@@ -52,11 +58,13 @@ def corpus(tmp_path_factory) -> ox.Store:
     return _memory_store(data=out / "data", extra_sources=[out / "ctgov"])
 
 
-def _rows(store: ox.Store, path: Path, given: dict[str, str]) -> tuple[list[str], list[tuple]]:
+def _rows(store: ox.Store, path: Path, given: dict[str, str]) -> tuple[list[str], Counter, str]:
+    """The query's variables, its rows (a multiset) and its ORDER BY clause."""
     query = read_query_file(path)
     res = store.query(bind_with_values(query.text, bindings_for(query, given)), use_default_graph_as_union=True)
     names = [v.value for v in res.variables]
-    return names, [tuple(sol[n] for n in names) for sol in res]
+    order = re.search(r"\nORDER BY[^\n]*(\n[ \t]+[^\n]*)*", query.text)
+    return names, Counter(tuple(sol[n] for n in names) for sol in res), " ".join(order.group(0).split()) if order else ""
 
 
 def _cases():
@@ -77,6 +85,8 @@ def test_every_rewritten_query_keeps_its_header():
 def test_same_rows_on_the_seed_dataset(seed, name, given):
     old = _rows(seed, BEFORE / f"{name}.rq", given)
     new = _rows(seed, QUERIES / f"{name}.rq", given)
+    if name in NOT_GENERATED and not given:
+        assert new[1], f"{name} gives no rows on the seed dataset either: the comparison would prove nothing"
     assert new == old
 
 
@@ -84,5 +94,5 @@ def test_same_rows_on_the_seed_dataset(seed, name, given):
 def test_same_rows_on_a_generated_corpus(corpus, name, given):
     old = _rows(corpus, BEFORE / f"{name}.rq", given)
     new = _rows(corpus, QUERIES / f"{name}.rq", given)
-    assert new[1], f"{name} gives no rows on the generated corpus: the comparison would prove nothing"
+    assert new[1] or given or name in NOT_GENERATED, f"{name} gives no rows on the generated corpus: the comparison would prove nothing"
     assert new == old
