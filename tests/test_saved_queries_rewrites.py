@@ -31,7 +31,8 @@ PARAMS = {
     "response-rates": [{"per_source": "true"}],
 }
 # what the generator never writes: compared on the corpus all the same, proven non-empty on the seed
-NOT_GENERATED = {"add-on-designs": "no generated regimen is given on top of another (msckg:addOnTo)"}
+NOT_GENERATED = {"add-on-designs": "no generated regimen is given on top of another (msckg:addOnTo)",
+                 "shared-manufacturers": "no two generated trials name the same manufacturer node"}
 CORPUS_TRIALS = 120  # the old source-conflicts is quadratic: a few hundred trials would take minutes
 
 
