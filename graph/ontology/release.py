@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
-from rdflib.term import BNode
 
 from msckg.graph.paths import CHECKOUT, ONTOLOGY, SHAPES
 
@@ -68,20 +67,9 @@ def base(full: Graph) -> Graph:
     for prefix, ns in full.namespaces():
         out.bind(prefix, ns)
 
-    def own(s) -> bool:
-        return isinstance(s, URIRef) and str(s).startswith(MSCKG_NS)
-
-    todo = [s for s in set(full.subjects()) if own(s)]
-    seen: set = set()
-    while todo:
-        s = todo.pop()
-        if s in seen:
-            continue
-        seen.add(s)
-        for p, o in full.predicate_objects(s):
-            out.add((s, p, o))
-            if isinstance(o, BNode):
-                todo.append(o)
+    for s in set(full.subjects()):
+        if isinstance(s, URIRef) and str(s).startswith(MSCKG_NS):
+            full.cbd(s, target_graph=out, include_reifications=False)  # its statements, and its blank nodes' in turn
     return out
 
 
