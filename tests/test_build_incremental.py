@@ -166,3 +166,35 @@ def test_seed_data_incremental_equals_full(tmp_path):
     files[0].write_bytes(gone)
     back = same_as_full(tmp_path, store, data, ctgov, "seed new")
     assert back[2].graphs == first[2].graphs
+
+
+@pytest.mark.parametrize("values", [True, False], ids=["by-values", "run-all-keep-reached"])
+def test_both_ways_of_checking_the_reached_nodes_agree_with_a_full_build(corpus, tmp_path, monkeypatch, values):
+    """Reached nodes are checked through a VALUES block when few, else by a run on everything keeping theirs
+    (scope.by_values): either way, an incremental build reports what a full build does."""
+    src, _ = corpus
+    out = tmp_path / "c"
+    shutil.copytree(src, out)
+    data, ctgov, store = out / "data", out / "ctgov", tmp_path / "store"
+    outcome(store, data, ctgov, full=True)
+    monkeypatch.setattr("msckg.graph.build.incremental.by_values", lambda nodes, triples: values)
+    rec = sorted((data / "records").glob("synthetic-*[0-9].yaml"))[2]
+    text = rec.read_text(encoding="utf-8")
+    count = re.search(r"count: (\d+)\n(\s+)denominator: (\d+)", text)
+    assert count, rec
+    rec.write_text(text.replace(count.group(0), f"count: {int(count.group(3)) + 5}\n{count.group(2)}denominator: {count.group(3)}", 1),
+                   encoding="utf-8")
+    assert same_as_full(tmp_path, store, data, ctgov, f"adds, values={values}")[0] is None
+    rec.write_text(text, encoding="utf-8")
+    same_as_full(tmp_path, store, data, ctgov, f"removes, values={values}")
+    (ctgov / "NCT99999998.json").write_bytes(sorted(ctgov.glob("*.json"))[0].read_bytes().replace(
+        json.loads(sorted(ctgov.glob("*.json"))[0].read_bytes())["protocolSection"]["identificationModule"]["nctId"].encode(),
+        b"NCT99999998"))
+    same_as_full(tmp_path, store, data, ctgov, f"new record, values={values}")
+
+
+def test_the_cost_rule_prefers_values_for_few_nodes_only():
+    from msckg.graph.validate.scope import VALUES_COST, by_values
+
+    assert by_values(10, 38_000) and not by_values(1_974, 38_000)  # the seeds plus one registry record
+    assert by_values(1_974, 1_974 * VALUES_COST) and not by_values(1_975, 1_974 * VALUES_COST)

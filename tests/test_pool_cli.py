@@ -204,3 +204,35 @@ def test_validation_checks_derived_evidence():
     good.remove((reml, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), None))
     good.set((reml, URIRef(M + "ciLower"), Literal("5", datatype=XSD.decimal)))
     assert {"R-POOLED-I2", "R-POOLED-INPUTS", "R-CI-BRACKETS"} <= violations(good)
+
+
+def test_a_rebuild_reuses_a_derivation_while_its_inputs_stay(built, monkeypatch):
+    """The build cache keeps each derived graph by what it read: same inputs, no pooling; anything else, derived again."""
+    from msckg.graph.build.run import build
+    from msckg.graph.synthesis import derived
+    from msckg.graph.synthesis.spec import AnalysisSpec
+
+    store, data, sources = built
+    path = derived.save_spec(AnalysisSpec("adverse-event", "https://w3id.org/msckg/AE_Infection", grade="3-4"), data)
+    try:
+        first = build(store, data=data, extra_sources=sources)
+        calls = []
+        real = derived.analyse
+        monkeypatch.setattr(derived, "analyse", lambda *a, **k: calls.append(1) or real(*a, **k))
+        again = build(store, data=data, extra_sources=sources)
+        assert calls == [] and again.canonical_hash == first.canonical_hash
+        from msckg.graph.store.embedded import EmbeddedStore
+
+        live = EmbeddedStore(store)
+        stamped = live.select("SELECT DISTINCT ?t WHERE { GRAPH ?g { ?e <http://www.w3.org/ns/prov#generatedAtTime> ?t } "
+                              "FILTER(CONTAINS(STR(?g), '/graph/derived/pool/')) }").rows
+        del live
+        assert len(stamped) == 1, "a reused derivation carries this build's time, and only it"
+        assert build(store, data=data, extra_sources=sources, full=True).canonical_hash == first.canonical_hash
+        assert len(calls) >= 1  # a full build derives again
+        n = len(calls)
+        monkeypatch.setattr("msckg.graph.synthesis.derived_cache.library_versions", lambda: "another version")
+        assert build(store, data=data, extra_sources=sources).canonical_hash == first.canonical_hash
+        assert len(calls) > n  # a new key: derived again
+    finally:
+        path.unlink()

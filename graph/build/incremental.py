@@ -35,7 +35,7 @@ from msckg.graph.build.dataset import ONTOLOGY_GRAPH
 from msckg.graph.paths import QC, ROOT, SHAPES
 from msckg.graph.query.files import read_query_dir
 from msckg.graph.validate.run import Report, Violation, fast_shacl_violations, report_of, run_qc_query
-from msckg.graph.validate.scope import Delta, boundable, neighbourhood, ontology_terms, shacl_focus
+from msckg.graph.validate.scope import Delta, boundable, by_values, neighbourhood, ontology_terms, shacl_focus
 
 CACHE = ".build-cache"
 _CODE = ("loader", "graph/build", "graph/validate")
@@ -226,9 +226,10 @@ def _violations(rows: list[dict]) -> list[Violation]:
     return [Violation(**r) for r in rows]
 
 
-def revalidate(store: ox.Store, cache: BuildCache, graphs: set[str]) -> Report | None:
+def revalidate(store: ox.Store, cache: BuildCache, graphs: set[str], triples: int | None = None) -> Report | None:
     """The build's validation report from the last one plus the checks a change can reach, or None
-    when the change cannot be bounded (then the caller validates everything)."""
+    when the change cannot be bounded (then the caller validates everything). `triples`: the store's size
+    (counted when not given), which decides how the reached nodes are checked (scope.by_values)."""
     if cache.last is None or "shacl" not in cache.last:
         return None
     try:
@@ -239,8 +240,9 @@ def revalidate(store: ox.Store, cache: BuildCache, graphs: set[str]) -> Report |
     if not boundable(delta, hubs):
         return None
     focus = shacl_focus(store, delta)
+    size = len(store) if triples is None else triples
     try:
-        fresh = fast_shacl_violations(store, focus_nodes=sorted(focus))
+        fresh = fast_shacl_violations(store, focus_nodes=sorted(focus), values=by_values(len(focus), size))
     except ValueError:  # shapes only pyshacl runs: no focus-node restriction
         return None
     shacl = [v for v in _violations(cache.last["shacl"]) if v.focus not in focus] + fresh
@@ -255,5 +257,5 @@ def revalidate(store: ox.Store, cache: BuildCache, graphs: set[str]) -> Report |
             reach[r] = neighbourhood(store, delta, r, hubs)
         nodes = reach[r]
         kept = [v for v in _violations(cache.last["qc"][q.name]) if v.focus not in nodes]
-        qc[q.name] = kept + (run_qc_query(store, q, nodes) if nodes else [])
+        qc[q.name] = kept + (run_qc_query(store, q, nodes, by_values(len(nodes), size)) if nodes else [])
     return report_of(store, shacl, qc)

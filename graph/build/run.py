@@ -221,19 +221,21 @@ def memory_store(assembled: Assembled) -> tuple[ox.Store, Graph]:
     return store, union
 
 
-def add_derived(assembled: Assembled, data: Path, now: str) -> bool:
+def add_derived(assembled: Assembled, data: Path, now: str, cache: BuildCache | None = None) -> bool:
     """Re-derive every saved pooled analysis (data/analyses/) from the loaded sources into its own named graph.
 
     The derivation reads a temporary in-memory copy of the assembled dataset; the derived graphs join
     the assembled ones, so they are validated, hashed and written like any source (graph.synthesis)."""
     from msckg.graph.synthesis.derived import analysis_files, derive_analyses
+    from msckg.graph.synthesis.derived_cache import DerivedCache
     from msckg.graph.synthesis.gather import InMemory
 
     if not analysis_files(data):
         return False
     scratch = ox.Store()
     scratch.bulk_load(assembled.nquads(), format=ox.RdfFormat.N_QUADS)
-    for iri, g in derive_analyses(InMemory(scratch), data, now, ROOT).items():
+    derived = DerivedCache(cache.root / "derived", cache.reuse) if cache else None
+    for iri, g in derive_analyses(InMemory(scratch), data, now, ROOT, derived).items():
         assembled.graphs[iri] = g
     assembled._serialised = None  # serialise again, with the derived graphs
     return True
@@ -256,7 +258,7 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
             assembled = assemble(data, ontology, extra_sources, now, progress, prefer, cache)
             assembled.each = cache.each
         with phases.step("derive", "re-deriving saved pooled analyses"):
-            add_derived(assembled, data, now)
+            add_derived(assembled, data, now, cache)
         with phases.step("serialise", "writing N-Quads"):
             ser = assembled.serialise()
             nquads = ser.nquads
@@ -272,7 +274,7 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
                 mem.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
                 del nquads  # the writer thread holds its own reference until it is done
             with phases.step("validate", "validating (SHACL shapes as SPARQL, QC checks)"):
-                report = None if full else revalidate(mem, cache, set(ser.graph_hashes))
+                report = None if full else revalidate(mem, cache, set(ser.graph_hashes), ser.triples)
                 incremental = report is not None
                 report = report or validate(mem)
             if not report.ok:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from msckg.graph.store.base import Store
 
 from .effects import RATIO, Effect, comparison_effects, proportion_effects
 from .gather import InputRow, class_tree, gather, label_of
-from .pooling import Pooled, leave_one_out, pool
 from .select import Line, Selection, screen
 from .spec import AnalysisSpec
+
+if TYPE_CHECKING:
+    from .pooling import Pooled
 
 
 @dataclass
@@ -57,6 +60,8 @@ def primary_method(spec: AnalysisSpec) -> str:
 
 
 def _synthesise(effects: list[Effect], spec: AnalysisSpec, loo: bool) -> Synthesis:
+    from .pooling import leave_one_out, pool  # scipy and the pooling libraries load only when something is pooled
+
     if not effects:
         return Synthesis([], {}, [], primary_method(spec))
     y, v = [e.y for e in effects], [e.v for e in effects]
@@ -66,10 +71,29 @@ def _synthesise(effects: list[Effect], spec: AnalysisSpec, loo: bool) -> Synthes
     return Synthesis(effects, pooled, leave_one_out(y, v, primary, spec.prediction) if loo else [], primary)
 
 
+@dataclass
+class Inputs:
+    """All an analysis reads from the graph: the input rows, the classes above each class under the target, its label."""
+
+    rows: list[InputRow]
+    above: dict[str, set[str]]
+    target_label: str
+
+
+def read_inputs(store: Store, spec: AnalysisSpec) -> Inputs:
+    """What the analysis `spec` reads from a store (embedded, remote or in-memory Oxigraph)."""
+    above = class_tree(store, spec.target) if spec.kind == "adverse-event" else {}
+    return Inputs(gather(store, spec), above, label_of(store, spec.target))
+
+
 def run_analysis(store: Store, spec: AnalysisSpec, loo: bool = False) -> Result:
     """Run one analysis on a store (embedded, remote or in-memory Oxigraph); `loo` adds leave-one-out (k poolings)."""
-    rows = gather(store, spec)
-    above = class_tree(store, spec.target) if spec.kind == "adverse-event" else {}
+    return analyse(spec, read_inputs(store, spec), loo)
+
+
+def analyse(spec: AnalysisSpec, inputs: Inputs, loo: bool = False) -> Result:
+    """Screen, compute the effects and pool them, from inputs already read."""
+    rows, above = inputs.rows, inputs.above
     selection = screen(rows, spec, above)
     lines = list(selection.lines)
     effects, left = comparison_effects(selection.controlled, spec.measure, spec.zero_cell)
@@ -83,4 +107,4 @@ def run_analysis(store: Store, spec: AnalysisSpec, loo: bool = False) -> Result:
             lines.append(Line(e.study.trial, e.study.label, "warning",
                               f"zero cell: {spec.zero_cell} added to every cell of this trial (--zero-cell)"))
     return Result(spec, rows, selection, _synthesise(effects, spec, loo), _synthesise(single, spec, loo), lines,
-                  label_of(store, spec.target))
+                  inputs.target_label)

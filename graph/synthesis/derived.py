@@ -20,8 +20,8 @@ from msckg.loader.errors import Problem, SourceError
 from msckg.loader.schema import GRAPH, ID, MSCKG, PROV
 from msckg.loader.yamlnodes import Mapping, Scalar, Sequence, read_yaml
 
-from .analysis import Result, Synthesis, run_analysis
-from .pooling import library_versions
+from .analysis import Result, Synthesis, analyse, read_inputs
+from .derived_cache import DerivedCache, derivation_key, library_versions
 from .report import title
 from .spec import AnalysisSpec, SpecError
 
@@ -50,7 +50,7 @@ def _slug(iri: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", iri.rsplit("/", 1)[-1]).strip("-") or "trial"
 
 
-def _section(g: Graph, result: Result, syn: Synthesis, name: str, analysis: URIRef, when: str | None) -> None:
+def _section(g: Graph, result: Result, syn: Synthesis, name: str, analysis: URIRef) -> None:
     uncontrolled = name == "uncontrolled"
     if uncontrolled:
         from scipy.special import expit
@@ -102,8 +102,6 @@ def _section(g: Graph, result: Result, syn: Synthesis, name: str, analysis: URIR
         for r in inputs:
             g.add((node, PROV.wasDerivedFrom, URIRef(r)))
         g.add((node, PROV.wasGeneratedBy, analysis))
-        if when:
-            g.add((node, PROV.generatedAtTime, Literal(when, datatype=XSD.dateTime)))
 
 
 def result_graph(result: Result, when: str | None = None) -> Graph:
@@ -126,10 +124,18 @@ def result_graph(result: Result, when: str | None = None) -> Graph:
     for line in result.lines:
         g.add((a, MSCKG.note, Literal(f"{line.kind}: {line.label}: {line.reason}")))
     for syn, name in ((result.comparison, "comparison"), (result.uncontrolled, "uncontrolled")):
-        _section(g, result, syn, name, a, when)
+        _section(g, result, syn, name, a)
     g.add((giri, RDF.type, PROV.Entity))
     g.add((giri, PROV.wasGeneratedBy, a))
     g.add((giri, MSCKG.loaderVersion, Literal(f"msckg.graph.synthesis {__version__}")))
+    return stamp(g, when)
+
+
+def stamp(g: Graph, when: str | None) -> Graph:
+    """Give every pooled estimate of a derived graph the time of the build that derived it (prov:generatedAtTime)."""
+    if when:
+        for node in set(g.subjects(RDF.type, MSCKG.PooledEstimate)):
+            g.add((node, PROV.generatedAtTime, Literal(when, datatype=XSD.dateTime)))
     return g
 
 
@@ -187,8 +193,11 @@ def analysis_files(data: Path) -> list[Path]:
     return sorted((Path(data) / ANALYSES).glob("*.yaml"))
 
 
-def derive_analyses(store, data: Path, when: str | None = None, root: Path | None = None) -> dict[URIRef, Graph]:
-    """Run every saved analysis on a store and return its named graphs (every bad file reported at once)."""
+def derive_analyses(store, data: Path, when: str | None = None, root: Path | None = None,
+                    cache: DerivedCache | None = None) -> dict[URIRef, Graph]:
+    """Run every saved analysis on a store and return its named graphs (every bad file reported at once).
+
+    With a `cache`, an analysis whose inputs are those of an earlier derivation reuses its graph."""
     specs, problems = [], []
     for path in analysis_files(data):
         try:
@@ -204,11 +213,19 @@ def derive_analyses(store, data: Path, when: str | None = None, root: Path | Non
     out = {}
     for shown, spec in specs:
         try:
-            result = run_analysis(store, spec)
+            inputs = read_inputs(store, spec)
+            key = derivation_key(spec, inputs)
+            g = cache.get(key, graph_iri(spec)) if cache else None
+            if g is None:
+                g = result_graph(analyse(spec, inputs))
+                if cache:
+                    cache.put(key, g)
         except SpecError as exc:
             problems.append(Problem(shown, 0, 0, "", f"the analysis cannot run on this graph: {exc}"))
             continue
-        out[graph_iri(spec)] = result_graph(result, when)
+        out[graph_iri(spec)] = stamp(g, when)
     if problems:
         raise SourceError(problems)
+    if cache:
+        cache.prune()
     return out

@@ -39,13 +39,6 @@ class Pooled:
     weights: list[float] = field(default_factory=list)   # per cent, in the order of the effects
 
 
-def library_versions() -> str:
-    """The versions of the libraries that do the arithmetic (recorded with every derived result)."""
-    from importlib.metadata import version
-
-    return "; ".join(f"{p} {version(p)}" for p in ("statsmodels", "PyMARE", "scipy", "numpy"))
-
-
 def _i2(tau2: float, v: np.ndarray) -> float:
     """I-squared from tau-squared and the typical within-study variance (Higgins & Thompson 2002, eq. 9)."""
     w = 1 / v

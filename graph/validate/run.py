@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Callable
 
 import pyoxigraph as ox
-from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Namespace
 
 from msckg.graph.paths import QC, QUERIES, SHAPES
@@ -71,6 +70,8 @@ def shacl_violations(data: Graph, shapes: Graph | None = None) -> list[Violation
     """Run the SHACL shapes with pyshacl over a data graph (which must include the ontology's class hierarchy).
 
     The reference implementation: `validate` uses it only for shapes shapes_sparql cannot compile."""
+    from pyshacl import validate as shacl_validate  # a second of start-up, only when a shape needs it
+
     shapes = shapes if shapes is not None else load_shapes()
     _, results, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
     out = []
@@ -102,11 +103,12 @@ def _subset(shapes: Graph, roots: list) -> Graph:
 
 
 def fast_shacl_violations(store: ox.Store, data: Graph | None = None, shapes: Graph | None = None,
-                          focus_nodes: list[str] | None = None) -> list[Violation]:
+                          focus_nodes: list[str] | None = None, values: bool = True) -> list[Violation]:
     """The SHACL shapes on the store: compiled to SPARQL where they can be (shapes_sparql), pyshacl for the rest.
 
     Gives the same violations as `shacl_violations` on the same data (tests/test_validate_fast.py). With
-    `focus_nodes` (IRIs), only those nodes are checked (an incremental build; the compiled shapes only)."""
+    `focus_nodes` (IRIs), only those nodes are checked (an incremental build; the compiled shapes only), by a
+    VALUES block or (`values=False`) by keeping their results of a run on everything."""
     from msckg.graph.validate import shapes_sparql
 
     shapes = shapes if shapes is not None else load_shapes()
@@ -114,7 +116,7 @@ def fast_shacl_violations(store: ox.Store, data: Graph | None = None, shapes: Gr
     if focus_nodes is not None and p.for_pyshacl:
         raise ValueError("shapes that only pyshacl runs cannot be checked for some focus nodes: validate the whole graph")
     out = []
-    for f in shapes_sparql.run(store, shapes, p, focus_nodes):
+    for f in shapes_sparql.run(store, shapes, p, focus_nodes, values):
         m = RULE_IN_MESSAGE.match(f.message)
         out.append(Violation(m.group(1) if m else str(f.shape).rsplit("/", 1)[-1], f.severity, f.focus, f.path, f.value, f.message))
     if p.for_pyshacl:
@@ -151,8 +153,11 @@ def qc_by_query(store: ox.Store, directory: Path = QC, entities: Callable[[Query
 _WHERE = re.compile(r"\bWHERE\s*\{", re.I)
 
 
-def run_qc_query(store: ox.Store, q: QueryFile, entities: set[str] | None = None) -> list[Violation]:
-    """One QC query's rows as violations; with `entities`, a VALUES block opening its WHERE clause keeps only those."""
+def run_qc_query(store: ox.Store, q: QueryFile, entities: set[str] | None = None, values: bool = True) -> list[Violation]:
+    """One QC query's rows as violations; with `entities`, only their rows: by a VALUES block opening its WHERE
+    clause, or (`values=False`, cheaper for many entities) by running it on everything and keeping theirs."""
+    if entities is not None and not values:
+        return [v for v in run_qc_query(store, q) if v.focus in entities]
     rule = q.header.get("rule", q.name)
     sev = q.header.get("severity", "Violation")
     msg = f"[{rule}] " + q.header.get("message", q.summary)

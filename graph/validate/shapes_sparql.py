@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from pyshacl.rdfutil.compare import compare_literal
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 
 from msckg.graph.store.terms import to_rdflib
@@ -123,12 +122,17 @@ def _rows(store: ox.Store, query: str):
     return store.query(query, use_default_graph_as_union=True)
 
 
-def run(store: ox.Store, shapes: Graph, p: Plan | None = None, focus_nodes: list[str] | None = None) -> list[Found]:
-    """Every result of the compiled shapes on the store's union graph (only for `focus_nodes`, IRIs, when given)."""
+def run(store: ox.Store, shapes: Graph, p: Plan | None = None, focus_nodes: list[str] | None = None,
+        values: bool = True) -> list[Found]:
+    """Every result of the compiled shapes on the store's union graph (only for `focus_nodes`, IRIs, when given:
+    through a VALUES block, or with `values=False` by keeping their results of a run on every node)."""
     p = p or plan(shapes)
     out: list[Found] = []
     if focus_nodes is not None and not focus_nodes:
         return out
+    if focus_nodes is not None and not values:
+        keep = set(focus_nodes)
+        return [f for f in run(store, shapes, p) if f.focus in keep]
     values = "" if focus_nodes is None else f"VALUES ?focus {{ {' '.join(str(ox.NamedNode(f)) for f in focus_nodes)} }} "
     for ns, targets, props, alternatives in p.compiled:
         focus = f"{{ SELECT DISTINCT ?focus WHERE {{ {values}{_targets(targets)} }} }}"
@@ -229,6 +233,8 @@ def _range_ok(v, bound, key) -> bool:
     if bound_str != v_str:
         return False
     try:
+        from pyshacl.rdfutil.compare import compare_literal  # pyshacl loads only when a value needs it
+
         cmp = compare_literal(v, bound)
     except (TypeError, NotImplementedError):
         return False
