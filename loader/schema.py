@@ -100,12 +100,14 @@ def _closure(graph: Graph) -> dict[URIRef, set[URIRef]]:
     return result
 
 
-def build_schema(directory: Path = ONTOLOGY_DIR) -> Schema:
-    """Read the ontology files in `directory` into a Schema."""
-    g = Graph()
+def build_schema(directory: Path = ONTOLOGY_DIR, parsed: Graph | None = None) -> Schema:
+    """Read the ontology files in `directory` into a Schema (`parsed`: those files already parsed into one graph)."""
     files = ontology_files(directory)
-    for f in files:
-        g.parse(f, format="turtle")
+    g = parsed
+    if g is None:
+        g = Graph()
+        for f in files:
+            g.parse(f, format="turtle")
     classes = {c for c in g.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
     classes |= {c for c in g.subjects(RDFS.subClassOf, None) if isinstance(c, URIRef)}
     individuals: dict[URIRef, set[URIRef]] = {}

@@ -142,3 +142,34 @@ def test_a_triple_restated_in_several_graphs_is_read_once_and_other_literal_form
     node = nodes[subj.value]
     assert sorted(node.text[label.value]) == sorted(["Fever"] * 3 + [f"name {i}" for i in range(40)])
     assert node.values[val.value] == ["5", "5"]
+
+
+def _tables(folder):
+    con = sqlite3.connect(folder / "index.sqlite")
+    try:
+        out = [con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("entity", "posting", "typeidx", "arrays")]
+        out.append(con.execute("SELECT value FROM meta WHERE key = 'abbreviations_learnt'").fetchall())
+    finally:
+        con.close()
+    return out, (folder / "postings.npy").read_bytes()
+
+
+def test_external_terms_come_from_the_memo_once_kept(seed_store, tmp_path, monkeypatch):
+    """MONDO/CL/UBERON terms looked up once are kept in the cache folder; a later index reads them from there,
+    never loading the package's ontology files, and is the same index."""
+    from msckg.graph.search.expand import ExternalOntologies
+
+    if not ExternalOntologies.available():
+        pytest.skip("cellxgene-ontology-guide is not installed")
+    cache = tmp_path / "cache"
+    write_index(seed_store, tmp_path / "plain", embedder=None, link_vocabulary=False)
+    write_index(seed_store, tmp_path / "cold", embedder=None, link_vocabulary=False, cache_dir=cache)
+    kept = json.loads(next(cache.glob("external-terms-*.json")).read_text(encoding="utf-8"))
+    assert any(k.startswith("MONDO:") and v for k, v in kept.items())
+
+    def refuse(cls, name):
+        raise AssertionError(f"loaded {name} although every term is in the memo")
+
+    monkeypatch.setattr(ExternalOntologies, "_ontology", classmethod(refuse))
+    write_index(seed_store, tmp_path / "warm", embedder=None, link_vocabulary=False, cache_dir=cache)
+    assert _tables(tmp_path / "plain") == _tables(tmp_path / "cold") == _tables(tmp_path / "warm")

@@ -176,7 +176,7 @@ def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[P
 
     out = Assembled()
     out.graphs[ONTOLOGY_GRAPH] = ontology_graph(ontology, ROOT)  # strict parse first: errors with line and column
-    schema = build_schema(ontology)
+    schema = build_schema(ontology, out.graphs[ONTOLOGY_GRAPH])  # the same files, parsed once
     problems = []
     try:
         for rec in load_records(record_files(data), schema, Path(data).resolve().parent,  # paths shown as data/...

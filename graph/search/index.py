@@ -467,8 +467,11 @@ def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool =
     """
     enabled = gc.isenabled()
     gc.disable()
+    if cache_dir is None and Path(folder).parent.name.startswith("gen-"):
+        cache_dir = Path(folder).parent.parent / ".search-cache"
     try:
-        return _write_index(store, folder, embedder=embedder, link_vocabulary=link_vocabulary, cache_dir=cache_dir)
+        with ExternalOntologies.memo(cache_dir):
+            return _write_index(store, folder, embedder=embedder, link_vocabulary=link_vocabulary, cache_dir=cache_dir)
     finally:
         if enabled:
             gc.enable()
