@@ -20,6 +20,19 @@ CHECKOUT: Path | None = ROOT if (ROOT / "pyproject.toml").is_file() and (ROOT / 
 DATA = CHECKOUT / "data" if CHECKOUT else Path("data")
 
 
+CACHE_ENV = "MSCKG_CACHE_DIR"
+
+
+def user_cache() -> Path | None:
+    """The per-user cache of what every store would otherwise rebuild from the installed packages (the MONDO/CL/UBERON
+    link vocabulary): $MSCKG_CACHE_DIR ('off' for none), else $XDG_CACHE_HOME/msckg, else ~/.cache/msckg."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return None if env == "off" else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "msckg"
+
+
 def default_store() -> Path:
     """The embedded store's folder: $MSCKG_STORE, else ./store (the checkout's, git-ignored, or the current directory's)."""
     env = os.environ.get(STORE_ENV)

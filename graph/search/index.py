@@ -460,7 +460,7 @@ def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool =
     (the local model when the embeddings extra is installed), None, or an Embedder. The
     MONDO/CL/UBERON link vocabulary is reused from `cache_dir` (default: the store's
     `.search-cache` folder when `folder` is a generation's search folder) or the user's cache
-    (link.vocabulary_cache_dirs). Returns a summary (entities, tokens, postings, seconds, mode).
+    (graph.paths.user_cache). Returns a summary (entities, tokens, postings, seconds, mode).
 
     The cyclic garbage collector is paused meanwhile: the index is millions of small lists and
     dicts without reference cycles, and collecting would rescan them all again and again.

@@ -166,39 +166,55 @@ def _base_key() -> str:
 def external_vocabulary(cache_dir: Path | None = None) -> Path:
     """A SQLite file with the MONDO, CL and UBERON part of the link vocabulary (terms, names, postings).
 
-    Built once and reused: per process (a temporary file), and across builds in `cache_dir`
-    (the store's .search-cache folder) when given. Its content depends only on the package's
-    ontology files and on the normaliser (text.py and its data files), which the file name hashes.
+    Built once and reused: per process (a temporary file), across builds in `cache_dir` (the store's
+    .search-cache folder) when given, and across stores in the user's cache (graph.paths.user_cache).
+    Its content depends only on the package's ontology files and on the normaliser (text.py and its
+    data files), which the file name hashes.
     """
     import atexit
-    import os
     import shutil
     import tempfile
+
+    from msckg.graph.paths import user_cache
 
     key = _base_key()
     if cache_dir is not None:
         cached = Path(cache_dir) / f"link-vocabulary-{key}.sqlite"
         if cached.exists():
             return cached
+    shared = user_cache()
     if key in _BASE_FILES and _BASE_FILES[key].exists():
         path = _BASE_FILES[key]
+    elif shared is not None and (shared / f"link-vocabulary-{key}.sqlite").exists():
+        path = shared / f"link-vocabulary-{key}.sqlite"  # built for another store of this user
     else:
         tmpdir = Path(tempfile.mkdtemp(prefix="msckg-vocab-"))
         atexit.register(shutil.rmtree, tmpdir, True)
         path = tmpdir / f"link-vocabulary-{key}.sqlite"
         _write_base(path)
         _BASE_FILES[key] = path
+        if shared is not None:
+            _keep(path, shared, key)
     if cache_dir is not None:
-        try:
-            Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            for old in Path(cache_dir).glob("link-vocabulary-*.sqlite"):
-                old.unlink()
-            tmp = Path(cache_dir) / f".link-vocabulary-{key}.{os.getpid()}.tmp"
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, Path(cache_dir) / f"link-vocabulary-{key}.sqlite")
-        except OSError:
-            pass  # a cache that cannot be written costs time, never correctness
+        _keep(path, Path(cache_dir), key)
     return path
+
+
+def _keep(path: Path, folder: Path, key: str) -> None:
+    """Copy a built link vocabulary into a cache folder (atomically), replacing older ones."""
+    import os
+    import shutil
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("link-vocabulary-*.sqlite"):
+            if old.name != f"link-vocabulary-{key}.sqlite":
+                old.unlink()
+        tmp = folder / f".link-vocabulary-{key}.{os.getpid()}.tmp"
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, folder / f"link-vocabulary-{key}.sqlite")
+    except OSError:
+        pass  # a cache that cannot be written costs time, never correctness
 
 
 def _write_base(path: Path) -> None:
