@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import curies
@@ -125,7 +124,17 @@ def build_schema(directory: Path = ONTOLOGY_DIR, parsed: Graph | None = None) ->
     return Schema(g, fields, classes, _closure(g), individuals, declared, read_prefixes(directory), files)
 
 
-@lru_cache(maxsize=4)
+_SCHEMAS: dict[str, Schema] = {}
+
+
 def default_schema(directory: str = str(ONTOLOGY_DIR)) -> Schema:
-    """The schema of the project's ontology, read once per process."""
-    return build_schema(Path(directory))
+    """The schema of the project's ontology, read once per process (or given by the build: share_schema)."""
+    key = str(Path(directory).resolve())
+    if key not in _SCHEMAS:
+        _SCHEMAS[key] = build_schema(Path(directory))
+    return _SCHEMAS[key]
+
+
+def share_schema(directory: Path, schema: Schema) -> None:
+    """Let the loaders use a schema the build has already read from `directory` (and worker processes forked after)."""
+    _SCHEMAS[str(Path(directory).resolve())] = schema

@@ -19,7 +19,7 @@ from rdflib import Graph
 
 from msckg.loader.errors import SourceError
 from msckg.loader.records import load_records
-from msckg.loader.schema import build_schema
+from msckg.loader.schema import build_schema, share_schema
 from msckg.loader.sink import fast_graphs, fast_mode
 
 from msckg.graph.build.dataset import ONTOLOGY_GRAPH, Assembled, ontology_graph
@@ -177,6 +177,7 @@ def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[P
     out = Assembled()
     out.graphs[ONTOLOGY_GRAPH] = ontology_graph(ontology, ROOT)  # strict parse first: errors with line and column
     schema = build_schema(ontology, out.graphs[ONTOLOGY_GRAPH])  # the same files, parsed once
+    share_schema(ontology, schema)  # the registry loader's default_schema() is this one
     problems = []
     try:
         for rec in load_records(record_files(data), schema, Path(data).resolve().parent,  # paths shown as data/...

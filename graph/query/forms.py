@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib.plugins.sparql.parser import parseQuery
-
 from msckg.loader.schema import read_prefixes
 
 from msckg.graph.safety import UnsafeInput, check_query, walk_parsed
@@ -38,6 +36,8 @@ def prepare(text: str) -> tuple[str, str]:
     A prefix that is neither declared in the query nor one of the project's (ontology/prefixes.ttl)
     is a QueryTextError naming it.
     """
+    from rdflib.plugins.sparql.parser import parseQuery  # a tenth of a second: only when a query is read
+
     try:
         parsed = parseQuery(text)
     except Exception as exc:  # pyparsing's error; its first line says where

@@ -140,7 +140,7 @@ class Task:
 # ---------------------------------------------------------------------------------------------
 _BASE_FILES: dict[str, Path] = {}
 _NAME_TOKENS: dict[str, list[str]] = {}
-BASE_FORMAT = 2
+BASE_FORMAT = 3
 
 
 def _name_tokens(text: str) -> list[str]:
@@ -251,6 +251,12 @@ def _write_base(path: Path) -> None:
         con.executemany("INSERT INTO lname VALUES (?,?,?,?,?)", name_rows)
         con.executemany("INSERT INTO lpost VALUES (?,?,?)",
                         [(tok, len(ids), np.array(ids, dtype="<i4").tobytes()) for tok, ids in postings.items()])
+        # what every index derives from these rows, once: each name's term, each term's source and flags
+        con.execute("CREATE TABLE lbase(name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID")
+        con.executemany("INSERT INTO lbase VALUES (?,?)", [
+            ("name_term", np.array([r[1] for r in name_rows], dtype="<i4").tobytes()),
+            ("term_source", np.array([SOURCE_CODES.get(r[4], SOURCE_CODES["declared"]) for r in term_rows], dtype="<i1").tobytes()),
+            ("term_flags", np.array([(1 if r[5] else 0) | (2 if r[6] else 0) for r in term_rows], dtype="<i1").tobytes())])
         con.commit()
     finally:
         con.close()
@@ -290,12 +296,15 @@ def write_link_tables(con: sqlite3.Connection, nodes: dict, onto: Ontology, buil
         CREATE TABLE larray(name TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
         CREATE TABLE ltask(id INTEGER PRIMARY KEY, iri TEXT, curie TEXT, label TEXT, slot TEXT, texts TEXT, scope TEXT);
     """)
+    arrays = {"name_term": np.zeros(0, dtype="<i4"), "term_source": np.zeros(0, dtype="<i1"), "term_flags": np.zeros(0, dtype="<i1")}
     if ExternalOntologies.available():
         base = external_vocabulary(cache_dir)
         con.commit()
         con.execute("ATTACH DATABASE ? AS base", (str(base),))
         for table in ("lterm", "lname", "lpost"):
             con.execute(f"INSERT INTO main.{table} SELECT * FROM base.{table}")
+        for name, data in con.execute("SELECT name, data FROM base.lbase"):
+            arrays[name] = np.frombuffer(data, dtype=arrays[name].dtype)
         con.commit()
         con.execute("DETACH DATABASE base")
     n_terms = con.execute("SELECT COUNT(*) FROM lterm").fetchone()[0]
@@ -314,6 +323,12 @@ def write_link_tables(con: sqlite3.Connection, nodes: dict, onto: Ontology, buil
         chunk = declared_iris[i:i + 500]
         existing.update({iri: tid for tid, iri in con.execute(
             f"SELECT id, iri FROM lterm WHERE iri IN ({','.join('?' * len(chunk))})", chunk)})
+    known_names: dict[int, set[str]] = {}  # the names the external terms declared here already have (one scan per 500)
+    tids = sorted(existing.values())
+    for i in range(0, len(tids), 500):
+        chunk = tids[i:i + 500]
+        for term, text in con.execute(f"SELECT term, text FROM lname WHERE term IN ({','.join('?' * len(chunk))})", chunk):
+            known_names.setdefault(term, set()).add(text.lower())
     extra_post: dict[str, list[int]] = {}
     new_terms, new_names, updates = [], [], []
     for iri in sorted(declared_iris):
@@ -322,7 +337,7 @@ def write_link_tables(con: sqlite3.Connection, nodes: dict, onto: Ontology, buil
         names = [(label, "label")] + [(s, "synonym") for s in onto.synonyms.get(iri, [])]
         if iri in existing:
             tid = existing[iri]
-            have = {r[0].lower() for r in con.execute("SELECT text FROM lname WHERE term = ?", (tid,))}
+            have = set(known_names.get(tid, ()))
             updates.append((0 if local else 1, 1 if iri in ae else 0, tid))
         else:
             tid = n_terms
@@ -365,10 +380,14 @@ def write_link_tables(con: sqlite3.Connection, nodes: dict, onto: Ontology, buil
         merged = np.concatenate([old, np.array(ids, dtype="<i4")])
         post_rows.append((tok, len(merged), merged.tobytes()))
     con.executemany("INSERT OR REPLACE INTO lpost VALUES (?,?,?)", post_rows)
-    name_term = np.fromiter((r[0] for r in con.execute("SELECT term FROM lname ORDER BY id")), dtype="<i4")
-    flags_rows = con.execute("SELECT source, declared, ae FROM lterm ORDER BY id").fetchall()
-    term_source = np.array([SOURCE_CODES.get(r[0], SOURCE_CODES["declared"]) for r in flags_rows], dtype="<i1")
-    term_flags = np.array([(1 if r[1] else 0) | (2 if r[2] else 0) for r in flags_rows], dtype="<i1")
+    # the arrays over every name and term: the base vocabulary's, then the declared terms' updates and additions
+    name_term = np.concatenate([arrays["name_term"], np.array([r[1] for r in new_names], dtype="<i4")])
+    term_source = np.concatenate([arrays["term_source"], np.array(
+        [SOURCE_CODES.get(r[4], SOURCE_CODES["declared"]) for r in new_terms], dtype="<i1")])
+    term_flags = np.concatenate([arrays["term_flags"], np.array(
+        [(1 if r[5] else 0) | (2 if r[6] else 0) for r in new_terms], dtype="<i1")])
+    for declared, ae_flag, tid in updates:
+        term_flags[tid] = (1 if declared else 0) | (2 if ae_flag else 0)
     con.executemany("INSERT INTO larray VALUES (?,?)", [
         ("name_term", name_term.tobytes()), ("term_source", term_source.tobytes()), ("term_flags", term_flags.tobytes())])
     tasks = pending_tasks(nodes, onto, builder)
