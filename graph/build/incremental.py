@@ -38,7 +38,8 @@ from msckg.graph.validate.run import Report, Violation, fast_shacl_violations, r
 from msckg.graph.validate.scope import Delta, boundable, by_values, neighbourhood, ontology_terms, shacl_focus
 
 CACHE = ".build-cache"
-_CODE = ("loader", "graph/build", "graph/validate")
+_CODE = ("loader", "graph/build", "graph/validate", "graph/store")
+_LIBRARIES = ("rdflib", "pyoxigraph")  # they parse and write every cached graph
 _REGISTRY_FIELDS = ("nct", "last_update", "ledger", "unread", "dropped", "rejected_items", "unmatched_groups",
                     "unclassed_terms", "arm_groups", "own_arms")
 
@@ -64,8 +65,12 @@ class CachedGraph(NTriplesGraph):
 
 def fingerprint(ontology: Path) -> str:
     """SHA-256 of what every cached result depends on besides its own file: loader and check code,
-    ontology, shapes and QC queries."""
+    ontology, shapes and QC queries, and the versions of the libraries that parse and write the graphs."""
+    from importlib.metadata import version
+
     h = hashlib.sha256(__version__.encode())
+    for lib in _LIBRARIES:
+        h.update(f"{lib} {version(lib)}\n".encode())
     files = [f for d in _CODE for f in (ROOT / d).rglob("*.py")] + [f for d in (Path(ontology), SHAPES, QC) for f in Path(d).rglob("*")]
     for f in sorted(set(f for f in files if f.is_file())):
         h.update(f"{f}\n".encode())
@@ -204,6 +209,11 @@ class BuildCache:
             for f in (self.root / folder).iterdir():  # also the temporary files of an interrupted build
                 if f.suffix != suffix or f.stem not in used:
                     f.unlink(missing_ok=True)
+
+    def ontology_hash(self) -> str | None:
+        """The ontology graph's canonical hash in the last build: the same now, since the fingerprint covers the
+        ontology files and the code and libraries that parse them (so a build need not canonicalise it again)."""
+        return self.last["graphs"].get(str(ONTOLOGY_GRAPH)) if self.reuse and self.last else None
 
     def discard(self) -> None:
         """Forget the cache (a build that could not use it)."""

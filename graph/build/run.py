@@ -176,6 +176,9 @@ def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[P
 
     out = Assembled()
     out.graphs[ONTOLOGY_GRAPH] = ontology_graph(ontology, ROOT)  # strict parse first: errors with line and column
+    known = cache.ontology_hash() if cache else None
+    if known:  # its blank nodes make canonicalising it the costliest hash of a small build
+        out.graphs[ONTOLOGY_GRAPH].sha256 = known
     schema = build_schema(ontology, out.graphs[ONTOLOGY_GRAPH])  # the same files, parsed once
     share_schema(ontology, schema)  # the registry loader's default_schema() is this one
     problems = []

@@ -146,17 +146,18 @@ def build(
 
         from rich import box
 
-        t = Table(title="sources", box=box.SIMPLE_HEAD)  # light rules: a long path keeps the width
+        # light rules and short headers: the paths keep the width (records in = entities out + rejected)
+        t = Table(title="sources: records in = entities out + rejected", box=box.SIMPLE_HEAD)
         t.add_column("file", overflow="fold", min_width=30)
-        for c in ("records in", "entities out", "rejected", "triples"):
-            t.add_column(c, justify="right")
+        for c in ("in", "out", "rejected", "triples"):
+            t.add_column(c, justify="right", no_wrap=True)
         rows = [(_shown_path(r.path), r.records_in, r.entities_out, r.rejected, len(r.graph)) for r in res.assembled.reports]
         if len(rows) > SOURCE_ROWS and not STATE["verbose"]:  # thousands of sources: one row per folder and kind
             groups: dict[str, list] = {}
             for row in rows:
                 groups.setdefault(f"{Path(row[0]).parent}/*{Path(row[0]).suffix}", []).append(row)
             rows = [(f"{k} ({len(v)} files)", *(sum(x[i] for x in v) for i in range(1, 5))) for k, v in sorted(groups.items())]
-            t.title = "sources (-v lists every file)"
+            t.title = "sources: records in = entities out + rejected (-v lists every file)"
         for row in rows:
             t.add_row(escape(str(row[0])), *map(str, row[1:]))
         err.print(t)
