@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Optional
 
@@ -45,6 +46,27 @@ for _name, _fn in (
 ):
     app.command(_name)(_fn)
 app.add_typer(fetch_cmds.fetch_app, name="fetch")
+
+
+def reflow(doc: str | None) -> str:
+    """A docstring with each paragraph's lines joined (typer keeps single line breaks, which wrap raggedly at
+    any other width); lines opening with '-', '*', a space or 'Example' stay lines of their own."""
+    out = []
+    for para in inspect.cleandoc(doc or "").split("\n\n"):
+        lines = para.split("\n")
+        merged = [lines[0]]
+        for line in lines[1:]:
+            if line.startswith(("-", "*", " ", "\b", "Example")):
+                merged.append(line)
+            else:
+                merged[-1] += " " + line.strip()
+        out.append("\n".join(merged))
+    return "\n\n".join(out)
+
+
+for _info in app.registered_commands + fetch_cmds.fetch_app.registered_commands:
+    if _info.help is None and _info.callback is not None:
+        _info.help = reflow(_info.callback.__doc__)
 
 if __name__ == "__main__":
     app()
