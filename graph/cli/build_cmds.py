@@ -13,7 +13,8 @@ from rich.markup import escape
 
 from msckg.graph import paths
 
-from .common import FORMAT_HELP, STATE, emit, err, fail, guarded, info, open_store, out, print_report
+from .common import FORMAT_HELP, STATE, err, fail, guarded, info, open_store, out, print_report
+from .printer import emit
 
 
 SOURCE_ROWS = 40  # above this many sources, the build's table shows one row per folder
