@@ -14,7 +14,6 @@ from rich.markup import escape
 from msckg.loader.errors import SourceError
 
 
-
 class _Output(Console):
     """Standard output's console: a reader that went away is a BrokenPipeError, which `guarded` ends quietly."""
 

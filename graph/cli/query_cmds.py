@@ -83,6 +83,8 @@ def query(
 
     The project's prefixes (msckg:, rdfs:, obo:, ... see ontology/prefixes.ttl) may be used without PREFIX lines.
 
+    Rows are written as the query gives them (csv, tsv, json, xml; nt for graphs); a table shows its first rows and says how many more there are.
+
     Example: echo 'SELECT ?t ?id WHERE { ?t msckg:registration/msckg:registryId ?id }' | msckg query - --format csv
 
     Example: echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | msckg query --timeout 10 -
