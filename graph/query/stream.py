@@ -10,7 +10,7 @@ query worker (send = the pipe to the CLI) and in the CLI itself (a remote store'
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import Callable, Iterable
 
@@ -21,7 +21,7 @@ from msckg.graph.query.output import (GRAPH_FORMATS, RESULT_FORMATS, TABLE_LIMIT
                                       column_names, json_cell, serialize_bindings, serialize_boolean, serialize_triples)
 from msckg.graph.query.saved import bindings_for, check_known
 from msckg.graph.safety import UnsafeInput
-from msckg.graph.store.base import Rows
+from msckg.graph.store.base import Rows, StoreError
 from msckg.graph.store.terms import to_rdflib
 
 CHUNK_ROWS = 500  # rows serialised and sent together at most
@@ -37,7 +37,7 @@ class Plan:
 
     fmt: str = "table"
     columns: str | None = None
-    default: list[str] | None = field(default=None)
+    default: list[str] | None = None
     iris: bool = False
     limit: int | None = None
 
@@ -166,7 +166,7 @@ def select_source(store, text: str, bindings=None) -> tuple[list[str], Iterable]
     if results is not None:
         solutions = results(text, bindings)
         if not isinstance(solutions, ox.QuerySolutions):
-            raise OutputError("expected a SELECT query")
+            raise StoreError("expected a SELECT query")
         return [v.value for v in solutions.variables], solutions
     answer = store.select(text, bindings)
     return answer.variables, answer.rows
@@ -183,7 +183,7 @@ def write_query(store, text: str, plan: Plan, send: Send) -> Summary:
         send("bytes", serialize_boolean(store.ask(text), plan.fmt).encode("utf-8"), 0)
         send("delivered", 0)
         return Summary(0)
-    if plan.fmt not in ("table", "nt") and plan.fmt not in GRAPH_FORMATS:
+    if plan.fmt != "table" and plan.fmt not in GRAPH_FORMATS:
         raise OutputError(f"unknown format '{plan.fmt}' for a graph: use ttl, nt or jsonld")
     results = getattr(store, "results", None)
     if results is not None:
