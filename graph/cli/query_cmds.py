@@ -13,7 +13,6 @@ from rich.table import Table
 from rich.text import Text
 
 from .common import COLUMNS_HELP, FORMAT_HELP, LIMIT_HELP, STATE, err, fail, guarded, info, open_store, out, parse_params
-from .printer import emit
 
 QUERY_FORMAT_HELP = FORMAT_HELP + " CONSTRUCT and DESCRIBE: ttl (also for table), nt or jsonld."
 
@@ -141,6 +140,8 @@ def ask(
     title = q.summary if fmt == "table" else None
     if plot:  # a plot needs every row: they are gathered (saved answers with plots are small), then printed
         from msckg.graph.query.plots import plot_rows
+
+        from .printer import emit
 
         rows = answer(lambda store: run_saved(store, q, given), timeout, memory_cap)
         emit(rows, fmt, title, columns, q.columns, iris, limit)
