@@ -131,7 +131,16 @@ def test_limit_and_columns(built_mini):
     res = run(store, "query", "-", "--format", "csv", "--limit", "3", input=q)
     assert res.exit_code == 0 and len(res.stdout.splitlines()) == 4
     res = run(store, "query", "-", "--limit", "5", input=q)  # a table says how many rows it left out
-    assert re.search(r"5 of \d+ rows shown; \d+ more: --limit 0 shows all", res.stdout)
+    total = len(run(store, "query", "-", "--format", "tsv", input=q).stdout.splitlines()) - 1
+    assert total > 1000  # more than a table shows: the footer says so, and which command gives them all
+    assert f"5 of {total:,} rows shown; {total - 5:,} more: --limit 0 shows the first 1,000, --format csv writes every row" in res.stdout
+    res = run(store, "query", "-", "--limit", "0", input=q)  # the table's row cap, never silent
+    assert f"1,000 of {total:,} rows shown, the most a table shows; {total - 1000:,} more: --format csv" in res.stdout
+    small = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"  # a few graphs
+    res = run(store, "query", "-", "--limit", "1", input=small)
+    assert re.search(r"1 of \d+ rows shown; \d+ more: --limit 0 shows all", res.stdout), res.stdout
+    res = run(store, "query", "-", "--format", "csv", "--limit", "3", input=q)
+    assert f"{total - 3:,} more row(s) left out by --limit 3" in res.stderr
     res = run(store, "query", "-", "--format", "csv", "--columns", "o,s", "--limit", "1", input=q)
     assert res.stdout.splitlines()[0] == "o,s"
     res = run(store, "query", "-", "--columns", "nope", input=q)

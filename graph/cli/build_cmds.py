@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from msckg.graph import paths
 
-from .common import FORMAT_HELP, STATE, emit, err, fail, guarded, info, open_store, out, print_report
+from .common import FORMAT_HELP, STATE, err, fail, guarded, info, open_store, out, print_report
 
 
 SOURCE_ROWS = 40  # above this many sources, the build's table shows one row per folder
@@ -274,6 +274,8 @@ def stats(fmt: str = typer.Option("table", "--format", help=FORMAT_HELP)):
     """
     from msckg.graph.paths import QUERIES
     from msckg.graph.query.files import read_query_file
+
+    from .printer import emit
 
     store = open_store()
     for name in ("stats-graphs", "stats-classes"):

@@ -13,14 +13,24 @@ from rich.markup import escape
 
 from msckg.loader.errors import SourceError
 
+
+class _Output(Console):
+    """Standard output's console: a reader that went away is a BrokenPipeError, which `guarded` ends quietly."""
+
+    def on_broken_pipe(self) -> None:  # rich's own exits with status 1
+        self.quiet = True
+        raise BrokenPipeError
+
+
 err = Console(stderr=True, soft_wrap=True)
 # a pipe or a log has no width: tables get 160 columns there instead of rich's 80, unless COLUMNS says
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
+out = _Output(soft_wrap=True, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 STATE = {"verbose": False, "quiet": False, "store": None, "endpoint": None, "timeout": 30.0}
 
 FORMAT_HELP = ("Output format: table (labels, for reading), or the SPARQL 1.1 results formats json, xml, csv, tsv "
                "(every column unless --columns says otherwise).")
-LIMIT_HELP = "Show at most N rows (a table shows 20 unless told; 0 = all)."
+LIMIT_HELP = ("Write at most N rows (0 = all) and say how many were left out; a table shows 20 unless told, and "
+              "at most 1,000 (--format csv writes every row).")
 COLUMNS_HELP = "Only these columns, comma-separated, in this order; 'all' for every column."
 
 
@@ -57,6 +67,9 @@ def guarded(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly, as a killed writer would
+            _quiet_stdout()
+            raise typer.Exit(141) from None
         except KeyboardInterrupt:  # Ctrl-C: one line, the shell's exit status for SIGINT, no traceback
             err.print("interrupted (Ctrl-C)")
             raise typer.Exit(130) from None
@@ -90,6 +103,15 @@ def guarded(fn):
     return wrapper
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that the flush at exit finds no closed pipe to complain about."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test runner's stdout)
+        pass
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else ""
@@ -104,23 +126,6 @@ def open_store(timeout: float | None = None):
     from msckg.graph.store.embedded import EmbeddedStore
 
     return EmbeddedStore(STATE["store"])
-
-
-def emit(rows, fmt, title=None, columns: str | None = None, default: list[str] | None = None, iris: bool = False,
-         limit: int | None = None):
-    """Print rows: a table of the default columns (or those asked for), or a standard results document."""
-    from msckg.graph.query.output import TABLE_LIMIT, choose_columns, limit_rows, render_table, serialize_rows
-
-    if limit is not None and limit < 0:
-        fail(f"--limit must be 0 (all rows) or more, got {limit}")
-    rows = choose_columns(rows, fmt, columns, default, iris)
-    rows, left_out = limit_rows(rows, TABLE_LIMIT if limit is None and fmt == "table" else limit)
-    if fmt == "table":
-        render_table(rows, out, title, left_out)
-    else:
-        write(serialize_rows(rows, fmt))
-        if left_out:
-            info(f"[dim]{left_out} more row(s) left out by --limit[/dim]")
 
 
 def write(text: str) -> None:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .common import COLUMNS_HELP, FORMAT_HELP, LIMIT_HELP, STATE, emit, err, fail, guarded, info, open_store, out, parse_params, write
+from .common import COLUMNS_HELP, FORMAT_HELP, LIMIT_HELP, STATE, err, fail, guarded, info, open_store, out, parse_params
 
 QUERY_FORMAT_HELP = FORMAT_HELP + " CONSTRUCT and DESCRIBE: ttl (also for table), nt or jsonld."
 
@@ -22,19 +22,51 @@ TIMEOUT_HELP = ("Seconds the query may run: then it is stopped, with a message a
 MEMORY_HELP = "MiB of memory the query may use on the embedded store: then it is stopped, exit code 124 (0: no cap)."
 
 
+def _limits(timeout: float | None, memory_cap: float) -> float | None:
+    """The embedded store's time limit (None: none), once both options are checked."""
+    if timeout is not None and timeout < 0:
+        fail(f"--timeout must be 0 (no limit) or a positive number of seconds, got {timeout:g}")
+    if memory_cap < 0:
+        fail(f"--memory-cap must be 0 (no cap) or a number of MiB, got {memory_cap:g}")
+    limit = EMBEDDED_TIMEOUT if timeout is None else timeout
+    return limit or None
+
+
 def answer(call, timeout: float | None, memory_cap: float = 4096):
     """`call(store)` on the selected store within the limits: a remote store's request carries the deadline
     itself; an embedded query runs in a worker process killed at the deadline, over the cap or at Ctrl-C."""
     from .killable import run_killable
 
-    if timeout is not None and timeout < 0:
-        fail(f"--timeout must be 0 (no limit) or a positive number of seconds, got {timeout:g}")
-    if memory_cap < 0:
-        fail(f"--memory-cap must be 0 (no cap) or a number of MiB, got {memory_cap:g}")
+    limit = _limits(timeout, memory_cap)
     if STATE["endpoint"]:
         return call(open_store(timeout or None))
-    limit = EMBEDDED_TIMEOUT if timeout is None else timeout
-    return run_killable(lambda: call(open_store()), timeout=limit or None, memory_mib=memory_cap)
+    return run_killable(lambda: call(open_store()), timeout=limit, memory_mib=memory_cap)
+
+
+def stream(producer, plan, title: str | None, timeout: float | None, memory_cap: float = 4096) -> None:
+    """`producer(store, plan, send)` (a producer of graph/query/stream.py) printed as it comes: on the embedded store
+    from a worker process killed at the deadline, over the cap or at Ctrl-C; a remote store's answer is read
+    whole and checked before its first row is printed (its request carries the deadline)."""
+    from .killable import QueryTimeout, run_killable
+    from .printer import Printer
+
+    limit = _limits(timeout, memory_cap)
+    try:
+        plan.rows_wanted()  # a bad --limit is refused before the query runs
+    except ValueError as exc:
+        fail(str(exc))
+    printer = Printer(plan, title)
+    if STATE["endpoint"]:
+        printer.finish(producer(open_store(timeout or None), plan, printer))
+        return
+    try:
+        summary = run_killable(lambda send: producer(open_store(), plan, send), timeout=limit, memory_mib=memory_cap,
+                               on_message=printer)
+    except QueryTimeout as exc:
+        if printer.stopped(exc):  # everything asked for was written; only counting the rest was cut short
+            return
+        raise
+    printer.finish(summary)
 
 
 @guarded
@@ -50,21 +82,17 @@ def query(
 
     The project's prefixes (msckg:, rdfs:, obo:, ... see ontology/prefixes.ttl) may be used without PREFIX lines.
 
+    Rows are written as the query gives them (csv, tsv, json, xml; nt for graphs); a table shows its first rows and says how many more there are.
+
     Example: echo 'SELECT ?t ?id WHERE { ?t msckg:registration/msckg:registryId ?id }' | msckg query - --format csv
 
     Example: echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | msckg query --timeout 10 -
     """
-    from msckg.graph.query.forms import run_query
-    from msckg.graph.query.output import serialize_boolean, serialize_triples
+    from msckg.graph.query.stream import Plan, write_query
 
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    result = answer(lambda store: run_query(store, text), timeout, memory_cap)
-    if result.rows is not None:
-        emit(result.rows, fmt, columns=columns, limit=limit)
-    elif result.boolean is not None:
-        write(serialize_boolean(result.boolean, fmt))
-    else:
-        write(serialize_triples(result.triples, fmt))
+    stream(lambda store, plan, send: write_query(store, text, plan, send), Plan(fmt, columns, limit=limit), None,
+           timeout, memory_cap)
 
 
 @guarded
@@ -109,13 +137,21 @@ def ask(
             check_plot_path(q, plot)  # before the query runs, not after
         except ValueError as exc:
             fail(str(exc))
-    rows = answer(lambda store: run_saved(store, q, given), timeout, memory_cap)
-    emit(rows, fmt, q.summary if fmt == "table" else None, columns, q.columns, iris, limit)
-    if plot:
+    title = q.summary if fmt == "table" else None
+    if plot:  # a plot needs every row: they are gathered (saved answers with plots are small), then printed
         from msckg.graph.query.plots import plot_rows
 
+        from .printer import emit
+
+        rows = answer(lambda store: run_saved(store, q, given), timeout, memory_cap)
+        emit(rows, fmt, title, columns, q.columns, iris, limit)
         result = plot_rows(q, rows, plot)
         info(f"plot written to {escape(', '.join(str(p) for p in result.files))}")
+    else:
+        from msckg.graph.query.stream import Plan, write_saved
+
+        stream(lambda store, plan, send: write_saved(store, q, given, plan, send), Plan(fmt, columns, q.columns, iris, limit),
+               title, timeout, memory_cap)
     if fmt == "table" and q.next_steps and not STATE["quiet"]:
         sys.stdout.flush()  # the answer first, then the hints (stderr), also when both go to one log
         err.print(Text("next:", style="dim"))

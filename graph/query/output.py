@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -25,7 +26,8 @@ RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsForm
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
                  "jsonld": ox.RdfFormat.JSON_LD}
-TABLE_LIMIT = 20  # rows a table shows unless --limit says otherwise (0 = all)
+TABLE_LIMIT = 20  # rows a table shows unless --limit says otherwise
+TABLE_ROW_CAP = 1000  # rows a table shows at most (--limit 0 or a larger --limit): the rest is for --format csv
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "nonNegativeInteger", "positiveInteger", "int", "long")}
 
@@ -73,31 +75,40 @@ def select_columns(rows: Rows, names: list[str]) -> Rows:
     return Rows(names, [tuple(r[i] for i in idx) for r in rows.rows])
 
 
-def choose_columns(rows: Rows, fmt: str, columns: str | None = None, default: list[str] | None = None,
-                   iris: bool = False) -> Rows:
+def column_names(variables: list[str], fmt: str, columns: str | None = None, default: list[str] | None = None,
+                 iris: bool = False) -> list[str]:
     """The columns an answer is shown with.
 
     `columns` given: those ('all' = every variable). Otherwise a table shows the query's default
     columns (its `#+ columns:` header) and every other format every variable. `iris` puts the
-    entity column `X` in front of each label column `X_label` shown.
+    entity column `X` in front of each label column `X_label` shown. Unknown names are an OutputError.
     """
     if columns and columns.strip().lower() == "all":
-        names = list(rows.variables)
+        names = list(variables)
     elif columns:
         names = [c.strip() for c in columns.split(",") if c.strip()]
     elif fmt == "table" and default:
-        names = [c for c in default if c in rows.variables]
+        names = [c for c in default if c in variables]
     else:
-        names = list(rows.variables)
+        names = list(variables)
     if iris:
         with_iris: list[str] = []
         for n in names:
             base = n[: -len("_label")] if n.endswith("_label") else None
-            if base and base in rows.variables and base not in names and base not in with_iris:
+            if base and base in variables and base not in names and base not in with_iris:
                 with_iris.append(base)
             with_iris.append(n)
         names = with_iris
-    return select_columns(rows, names)
+    missing = [n for n in names if n not in variables]
+    if missing:
+        raise OutputError(f"no column {', '.join(missing)}; the columns are: {', '.join(variables)}")
+    return names
+
+
+def choose_columns(rows: Rows, fmt: str, columns: str | None = None, default: list[str] | None = None,
+                   iris: bool = False) -> Rows:
+    """The same rows with only the columns `column_names` chooses, in that order."""
+    return select_columns(rows, column_names(rows.variables, fmt, columns, default, iris))
 
 
 def limit_rows(rows: Rows, limit: int | None) -> tuple[Rows, int]:
@@ -123,6 +134,29 @@ def _json_cell(term) -> dict:
     return cell
 
 
+@lru_cache(maxsize=65536)
+def _typed_cell(value: str, datatype: str) -> dict:
+    return _json_cell(Literal(value, datatype=URIRef(datatype)))  # rdflib's lexical form, as for every other row
+
+
+def json_cell(term) -> dict:
+    """A SPARQL JSON results cell for an rdflib or a pyoxigraph term; a pyoxigraph term gives exactly the cell of
+    its rdflib twin (store.terms.to_rdflib), without building one for every IRI and plain string."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return {"type": "uri", "value": term.value}
+    if kind is ox.BlankNode:
+        return {"type": "bnode", "value": term.value}
+    if kind is ox.Literal:
+        if term.language:
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        datatype = term.datatype.value
+        if datatype == XSD + "string":
+            return {"type": "literal", "value": term.value}
+        return _typed_cell(term.value, datatype)
+    return _json_cell(term)
+
+
 def results_json(rows: Rows) -> dict:
     """The rows as a SPARQL 1.1 Query Results JSON document (unbound values left out)."""
     return {"head": {"vars": list(rows.variables)},
@@ -130,12 +164,18 @@ def results_json(rows: Rows) -> dict:
                                      for r in rows.rows]}}
 
 
-def serialize_rows(rows: Rows, fmt: str) -> str:
-    """Rows in a SPARQL 1.1 results format (json, xml, csv, tsv), written by pyoxigraph."""
+def serialize_bindings(variables: list[str], bindings: list[dict], fmt: str) -> bytes:
+    """SPARQL JSON bindings (variable -> cell) in a SPARQL 1.1 results format (json, xml, csv, tsv), written by pyoxigraph."""
     if fmt not in RESULT_FORMATS:
         raise OutputError(f"unknown format '{fmt}' for rows: use table, {', '.join(RESULT_FORMATS)}")
-    solutions = ox.parse_query_results(json.dumps(results_json(rows)).encode("utf-8"), ox.QueryResultsFormat.JSON)
-    return solutions.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8")
+    document = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
+    solutions = ox.parse_query_results(json.dumps(document).encode("utf-8"), ox.QueryResultsFormat.JSON)
+    return solutions.serialize(format=RESULT_FORMATS[fmt])
+
+
+def serialize_rows(rows: Rows, fmt: str) -> str:
+    """Rows in a SPARQL 1.1 results format (json, xml, csv, tsv), written by pyoxigraph."""
+    return serialize_bindings(rows.variables, results_json(rows)["results"]["bindings"], fmt).decode("utf-8")
 
 
 def serialize_boolean(value: bool, fmt: str) -> str:
@@ -195,19 +235,40 @@ LONGEST_WORD = 18  # wrapping columns are at least as wide as their longest word
 
 def render_table(rows: Rows, console: Console, title: str | None = None, left_out: int = 0, total: int | None = None) -> None:
     """Print rows as a table: every value as plain text (never read as rich markup), numbers right-aligned,
-    headers and short cells never broken, long text wrapped at words."""
+    headers and short cells never broken, long text wrapped at words; then how many rows there are."""
+    render_page(rows, console, title)
+    shown = len(rows.rows)
+    more = (total - shown) if total is not None else left_out
+    console.print(table_footer(shown, more, "limit" if more else None))
+
+
+def render_page(rows: Rows, console: Console, title: str | None = None) -> None:
+    """Print rows as a table (the footer apart: see table_footer)."""
     cells = [[cell_text(t) for t in r] for r in rows.rows]
     if _narrowest(rows.variables, cells) > console.width:
         _render_records(rows.variables, cells, console, title)
     else:
         _render_columns(rows, cells, console, title)
-    shown = len(rows.rows)
-    total = shown + left_out if total is None else total
-    if left_out:
-        console.print(Text(f"{shown} of {total} rows shown; {left_out} more: --limit 0 shows all, "
-                           "--format csv writes every row and column", style="dim"))
-    else:
-        console.print(Text(f"{total} row{'s' if total != 1 else ''}", style="dim"))
+
+
+def table_footer(shown: int, more: int, cut: str | None, stopped: str | None = None) -> Text:
+    """The line under a table: how many rows it has, or how many it leaves out and which command gives them all.
+
+    `cut` says what left rows out: "limit" (--limit, or the default page of TABLE_LIMIT rows) or "cap" (the
+    TABLE_ROW_CAP rows a table shows at most); `stopped` that counting the rest stopped there (`more` is then
+    a lower bound), e.g. "the 60 s --timeout"."""
+    every = "--format csv writes every row and column"
+    if stopped:
+        return Text(f"{shown:,} rows shown; at least {more:,} more (counting them stopped at {stopped}): {every}", style="dim")
+    if not more:
+        return Text(f"{shown:,} row{'s' if shown != 1 else ''}", style="dim")
+    total = shown + more
+    if cut == "cap":
+        return Text(f"{shown:,} of {total:,} rows shown, the most a table shows; {more:,} more: {every}", style="dim")
+    if total <= TABLE_ROW_CAP:
+        return Text(f"{shown:,} of {total:,} rows shown; {more:,} more: --limit 0 shows all, {every}", style="dim")
+    return Text(f"{shown:,} of {total:,} rows shown; {more:,} more: --limit 0 shows the first {TABLE_ROW_CAP:,}, {every}",
+                style="dim")
 
 
 def _min_width(header: str, column: list[str]) -> int:

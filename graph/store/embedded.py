@@ -32,6 +32,10 @@ class EmbeddedStore:
         check_query(query)
         return self._store.query(bind_with_values(query, bindings or {}), use_default_graph_as_union=True)
 
+    def results(self, query: str, bindings: dict[str, Node] | None = None):
+        """pyoxigraph's own answer, read lazily: solutions, a boolean or triples (for answers written as they come)."""
+        return self._run(query, bindings)
+
     def select(self, query: str, bindings: dict[str, Node] | None = None) -> Rows:
         res = self._run(query, bindings)
         if not isinstance(res, ox.QuerySolutions):
