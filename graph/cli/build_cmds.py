@@ -197,9 +197,13 @@ def push_remote(ctgov, data, fmt: str = "table", prefer: str | None = None):
         print_report(report, fmt)
         fail(f"validation failed: {len(report.failing)} violation(s); nothing was pushed to {STATE['endpoint']}",
              "see the violations above; 'msckg validate' lists them by rule")
+    guarantee = store.push_guarantee()
+    if store.virtuoso:  # what it cannot guarantee, said before the push starts (decision 0101)
+        err.print(escape(guarantee))
     requests = store.replace_graphs(assembled.graphs, progress=info if STATE["verbose"] else None)
+    how = f"{requests} SPARQL Update requests" if store.virtuoso else guarantee
     out.print(f"[green]pushed[/green] {assembled.triple_count()} triples in {len(assembled.graphs)} graphs to {escape(STATE['endpoint'])} "
-              f"({requests} SPARQL Update requests)")
+              f"({escape(how)})")
 
 
 def selected_oxigraph():
