@@ -101,6 +101,9 @@ def build(
     Registry records load in one worker process per core (MSCKG_WORKERS sets how many); 'msckg -v build'
     shows the time, CPU and memory of each step.
 
+    With --endpoint, the build is validated here, then pushed to the remote store: in one SPARQL Update
+    request that Oxigraph applies whole or not at all; Virtuoso's batched push is not atomic (decision 0101).
+
     Example: msckg build
 
     Example: msckg --store /tmp/kg build --source NCT04431453.json
