@@ -239,3 +239,71 @@ def test_a_push_killed_at_20_points_leaves_the_old_dataset_or_the_new_one(oxigra
     assert killed == KILL_POINTS, f"only {killed} kills landed inside the push: {outcomes}"
     kinds = {o for _, o in outcomes}
     assert {"old", "new"} <= kinds, f"the kill points must fall both before and after the commit: {outcomes}"
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory):
+    if not virtuoso_server.available():
+        pytest.skip("Virtuoso is not installed ('make virtuoso' installs it; 'make test' depends on it)")
+    server = virtuoso_server.VirtuosoServer(tmp_path_factory.mktemp("push-virtuoso"))
+    yield server
+    server.stop()
+
+
+def test_virtuoso_applies_each_operation_of_a_request_on_its_own(virtuoso):
+    """Why a push to Virtuoso cannot be atomic: when the second operation of a request fails, the first one
+    stays applied (and the server answers 500)."""
+    store = RemoteStore(virtuoso.query_url, timeout=60)
+    g1, g2 = f"{DATASET_GRAPHS}v-tx-1", f"{DATASET_GRAPHS}v-tx-2"
+    with pytest.raises(RemoteAnswerError):
+        store.update(f"INSERT DATA {{ GRAPH <{g1}> {{ <urn:a> <urn:b> <urn:c> }} }} ; DROP GRAPH <{DATASET_GRAPHS}v-none> ; "
+                     f"INSERT DATA {{ GRAPH <{g2}> {{ <urn:a> <urn:b> <urn:c> }} }}")
+    assert g1 in store.graphs() and g2 not in store.graphs()
+    store.update(f"DROP SILENT GRAPH <{g1}>")
+
+
+def test_a_failed_push_to_virtuoso_names_the_graphs_already_replaced(virtuoso, tmp_path, monkeypatch):
+    old = built(write_corpus(tmp_path / "a", "a", range(0, 10), 1200))[0]
+    new = built(write_corpus(tmp_path / "b", "b", range(0, 10), 1200))[0]
+    store = RemoteStore(virtuoso.query_url, timeout=60)
+    store.replace_graphs(old)
+    calls = []
+    real = RemoteStore.update
+
+    def failing(self, text):
+        calls.append(text)
+        if len(calls) == 3:
+            raise RemoteAnswerError("remote endpoint (test) answered 500 Internal Server Error to SPARQL Update", 500)
+        return real(self, text)
+
+    monkeypatch.setattr(RemoteStore, "update", failing)
+    with pytest.raises(PushFailed) as info:
+        store.replace_graphs(new)
+    monkeypatch.undo()
+    message, replaced = str(info.value), info.value.replaced
+    assert info.value.changed is True and replaced, message
+    assert f"{len(replaced)} of {len(new)} graph(s) were already replaced" in message, message
+    assert f"<{replaced[0]}>" in message and f"<{replaced[-1]}>" in message and "run the build again" in message
+    batches = list(update_batches(new, 2000))
+    assert set(replaced) == {g for b in batches[:2] for g in b.graphs} - set(batches[2].graphs)
+    assert replaced == sorted(replaced)
+
+    def holds(iri: str, variant: str) -> bool:
+        f = int(iri.rsplit("part", 1)[1])
+        rows = store.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{PUSH}{variant}/f{f}/s0> ?p ?o }} }}").rows
+        return iri in {str(r[0]) for r in rows}  # (GRAPH ?g: Virtuoso 7.2 misreads GRAPH <iri>, see the compliance tests)
+
+    done = [g for g in replaced if "/file/" in g]
+    untouched = [g for g in map(str, sorted(new)) if "/file/" in g and g not in replaced and g not in batches[2].graphs]
+    assert done and untouched
+    assert all(holds(g, "b") and not holds(g, "a") for g in done)  # each graph the error names holds the new data
+    assert all(holds(g, "a") and not holds(g, "b") for g in untouched)  # and the graphs after the failed request the old
+
+
+def test_build_says_what_a_push_to_virtuoso_cannot_guarantee(virtuoso):
+    p = subprocess.run([MSCKG, "--endpoint", virtuoso.query_url, "build", "--data", str(MINI)],
+                       capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "100"})
+    assert p.returncode == 0, p.stderr[-2000:]
+    note = [line for line in p.stderr.splitlines() if "not atomic" in line]
+    assert len(note) == 1 and "Virtuoso" in note[0], p.stderr[-2000:]
+    assert "SPARQL Update requests" in p.stdout

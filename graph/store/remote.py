@@ -249,9 +249,8 @@ class RemoteStore:
         if self.server == "virtuoso":
             return "note: Virtuoso commits each update operation on its own: this push is not atomic (decision 0101)"
         if self.server == "oxigraph":
-            return "one SPARQL Update request, which Oxigraph applies as one transaction: the old dataset or the new one"
-        return ("one SPARQL Update request (SPARQL 1.1 asks a server to apply a request atomically; msckg has "
-                "tested that on Oxigraph only)")
+            return "one SPARQL Update request: one transaction on Oxigraph"
+        return "one SPARQL Update request: atomic if the server follows SPARQL 1.1 (tested on Oxigraph)"
 
     def replace_graphs(self, graphs: dict, progress=None) -> int:
         """Make the store hold exactly these graphs of the dataset (each replaced, and dataset graphs that the
