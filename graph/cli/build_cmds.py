@@ -101,6 +101,9 @@ def build(
     Registry records load in one worker process per core (MSCKG_WORKERS sets how many); 'msckg -v build'
     shows the time, CPU and memory of each step.
 
+    With --endpoint, the build is validated here, then pushed to the remote store: in one SPARQL Update
+    request that Oxigraph applies whole or not at all; Virtuoso's batched push is not atomic (decision 0101).
+
     Example: msckg build
 
     Example: msckg --store /tmp/kg build --source NCT04431453.json
@@ -198,9 +201,13 @@ def push_remote(ctgov, data, fmt: str = "table", prefer: str | None = None):
         print_report(report, fmt)
         fail(f"validation failed: {len(report.failing)} violation(s); nothing was pushed to {STATE['endpoint']}",
              "see the violations above; 'msckg validate' lists them by rule")
+    guarantee = store.push_guarantee()
+    if store.virtuoso:  # what it cannot guarantee, said before the push starts (decision 0101)
+        err.print(escape(guarantee))
     requests = store.replace_graphs(assembled.graphs, progress=info if STATE["verbose"] else None)
+    how = f"{requests} SPARQL Update requests" if store.virtuoso else guarantee
     out.print(f"[green]pushed[/green] {assembled.triple_count()} triples in {len(assembled.graphs)} graphs to {escape(STATE['endpoint'])} "
-              f"({requests} SPARQL Update requests)")
+              f"({escape(how)})")
 
 
 def selected_oxigraph():

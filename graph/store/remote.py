@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from typing import NamedTuple
 
 from rdflib import Graph
 from rdflib.term import Node
@@ -19,7 +20,7 @@ import pyoxigraph as ox
 from msckg.graph.query.binding import bind_with_values
 from msckg.graph.safety import check_query
 from msckg.graph.store.base import Rows, StoreError
-from msckg.graph.store.remote_http import RemoteAnswerError, RemoteBadAnswer, RemoteError, exchange  # noqa: F401 (re-exported)
+from msckg.graph.store.remote_http import RemoteAnswerError, RemoteBadAnswer, RemoteError, RemoteTimeout, exchange  # noqa: F401 (re-exported)
 from msckg.graph.store.remote_results import ACCEPT, read_ask, read_select
 
 
@@ -28,6 +29,33 @@ VIRTUOSO_BATCH = 2000  # Virtuoso's SPARQL compiler runs out of parser stack at 
 VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
                           "http://localuriqaserver/sparql", "http://www.w3.org/2002/07/owl#")
 DATASET_GRAPHS = "https://w3id.org/msckg/graph/"
+
+
+PUSH_MIN_SECONDS = 120  # a push's deadline: at least this (or --timeout if longer) ...
+PUSH_RATE = 1000        # ... plus one second per this many triples (Oxigraph took 9-60 s per 200k: decision 0101)
+
+
+class PushFailed(StoreError):
+    """A push to a remote store that did not complete; `changed` is False (nothing changed), True (some graphs
+    replaced: `replaced` lists them) or None (unknown: the server had the whole request)."""
+
+    def __init__(self, message: str, changed: bool | None, replaced: list[str] | None = None):
+        super().__init__(message)
+        self.changed = changed
+        self.replaced = replaced or []
+
+
+def _partial_push(done: list[str], failed: tuple[str, ...], total: int, stale: list[str]) -> str:
+    """What a batched push that stopped part way has changed, in one sentence (graphs are replaced in IRI order)."""
+    def span(gs):
+        return f"<{gs[0]}>" if len(gs) == 1 else f"<{gs[0]}> … <{gs[-1]}>"
+
+    said = (f"the push stopped part way: {len(done):,} of {total:,} graph(s) were already replaced ({span(done)}, in IRI order)"
+            if done else f"the push stopped at its first request: none of the {total:,} graph(s) was fully replaced")
+    rest = total - len(done) - len(failed)
+    return (f"{said}; the {len(failed):,} graph(s) of the failed request ({span(failed)}) may be partly replaced; "
+            f"{rest:,} not touched" + (f"; {len(stale):,} graph(s) the build no longer has not dropped yet" if stale else "")
+            + "; run the build again to finish it")
 
 
 def gsp_url_for(endpoint: str) -> str:
@@ -67,45 +95,68 @@ def _pieces(lines: list[str]) -> list[list[str]]:
     return out + list(groups.values())
 
 
-def update_batches(graphs: dict, limit: int = BATCH_TRIPLES):
-    """SPARQL Update requests of about `limit` triples that replace each graph (DROP SILENT, then inserts),
-    several graphs per request. Terms are written as N-Triples (loader.sink.ntriples), which SPARQL reads as
-    they are; triples that share a blank node go in one INSERT template (Virtuoso refuses blank nodes in
-    INSERT DATA, and blank node labels do not cross operations)."""
+def replacement_operations(graphs: dict, limit: int = BATCH_TRIPLES):
+    """(graph IRI, SPARQL Update operation, triples) that replace each graph in IRI order: DROP SILENT, then
+    inserts of at most `limit` triples. Terms are written as N-Triples (loader.sink.ntriples), which SPARQL
+    reads as they are; triples that share a blank node go in one INSERT template (Virtuoso refuses blank
+    nodes in INSERT DATA, and blank node labels do not cross operations)."""
     from msckg.loader.sink import ntriples
 
-    parts, size = [], 0
-
-    def flush():
-        nonlocal parts, size
-        out = (" ;\n".join(parts), size)
-        parts, size = [], 0
-        return out
-
-    for iri in sorted(graphs):
-        lines = ntriples(graphs[iri])
-        parts.append(f"DROP SILENT GRAPH <{iri}>")
+    for key in sorted(graphs):
+        lines, iri = ntriples(graphs[key]), str(key)
+        yield iri, f"DROP SILENT GRAPH <{iri}>", 0
         plain = [line for line in lines if "_:" not in line]
-        blank = _pieces([line for line in lines if "_:" in line])
         for i in range(0, len(plain), limit):
             chunk = plain[i:i + limit]
-            parts.append(f"INSERT DATA {{ GRAPH <{iri}> {{\n" + "\n".join(chunk) + "\n} }")
-            size += len(chunk)
-            if size >= limit:
-                yield flush()
+            yield iri, f"INSERT DATA {{ GRAPH <{iri}> {{\n" + "\n".join(chunk) + "\n} }", len(chunk)
         group: list[str] = []
-        for piece in blank + [None]:
+        for piece in _pieces([line for line in lines if "_:" in line]) + [None]:
             if piece is None or (group and len(group) + len(piece) > limit):
                 if group:
-                    parts.append(f"INSERT {{ GRAPH <{iri}> {{\n" + "\n".join(group) + "\n} } WHERE {}")
-                    size += len(group)
+                    yield iri, f"INSERT {{ GRAPH <{iri}> {{\n" + "\n".join(group) + "\n} } WHERE {}", len(group)
                     group = []
-                    if size >= limit:
-                        yield flush()
             if piece is not None:
                 group += piece
+
+
+class Batch(NamedTuple):
+    """One SPARQL Update request of a batched load: its text, its triples and the IRIs of the graphs it touches
+    (in order)."""
+
+    text: str
+    triples: int
+    graphs: tuple[str, ...]
+
+
+def update_batches(graphs: dict, limit: int = BATCH_TRIPLES):
+    """SPARQL Update requests of about `limit` triples that replace each graph (replacement_operations),
+    several graphs per request; a large graph spans several requests."""
+    parts: list[str] = []
+    touched: list[str] = []
+    size = 0
+    for iri, op, n in replacement_operations(graphs, limit):
+        parts.append(op)
+        if not touched or touched[-1] != iri:
+            touched.append(iri)
+        size += n
+        if size >= limit:
+            yield Batch(" ;\n".join(parts), size, tuple(touched))
+            parts, touched, size = [], [], 0
     if parts:
-        yield flush()
+        yield Batch(" ;\n".join(parts), size, tuple(touched))
+
+
+def replacement_stream(graphs: dict, stale: list[str], limit: int = BATCH_TRIPLES):
+    """The whole replacement as the chunks of ONE SPARQL Update request body (application/sparql-update):
+    the stale dataset graphs dropped, then every graph dropped and inserted again. Made one operation at a
+    time, so the client holds one graph's lines at most, never the whole text."""
+    sep = ""
+    for g in stale:
+        yield f"{sep}DROP SILENT GRAPH <{g}>".encode()
+        sep = " ;\n"
+    for _, op, _ in replacement_operations(graphs, limit):
+        yield f"{sep}{op}".encode()
+        sep = " ;\n"
 
 
 class RemoteStore:
@@ -117,6 +168,7 @@ class RemoteStore:
         self.timeout = timeout
         self._update = update
         self._virtuoso: bool | None = None
+        self._server_header = ""
 
     @property
     def virtuoso(self) -> bool:
@@ -124,7 +176,8 @@ class RemoteStore:
         if self._virtuoso is None:
             url = f"{self.endpoint}?{urllib.parse.urlencode({'query': 'ASK {}'})}"
             reply = exchange("GET", url, timeout=self.timeout, what="a first ASK", headers={"Accept": ACCEPT})
-            self._virtuoso = "virtuoso" in (reply.headers.get("server") or "").lower()
+            self._server_header = (reply.headers.get("server") or "").lower()
+            self._virtuoso = "virtuoso" in self._server_header
         return self._virtuoso
 
     def protocol_query(self, query: str, default_graphs: list[str], named_graphs: list[str], accept: str) -> tuple[str, bytes]:
@@ -184,19 +237,77 @@ class RemoteStore:
         exchange("POST", self.update_url, timeout=max(self.timeout, 120), what="SPARQL Update", content=body,
                  headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "*/*"}, ok=(200, 201, 204))
 
+    @property
+    def server(self) -> str:
+        """'virtuoso', 'oxigraph' or 'other' (from the Server header of the first ASK)."""
+        if self.virtuoso:
+            return "virtuoso"
+        return "oxigraph" if "oxigraph" in self._server_header else "other"
+
+    def push_guarantee(self) -> str:
+        """One line saying what a push to this server guarantees (msckg build prints it; decision 0101)."""
+        if self.server == "virtuoso":
+            return "note: Virtuoso commits each update operation on its own: this push is not atomic (decision 0101)"
+        if self.server == "oxigraph":
+            return "one SPARQL Update request: one transaction on Oxigraph"
+        return "one SPARQL Update request: atomic if the server follows SPARQL 1.1 (tested on Oxigraph)"
+
     def replace_graphs(self, graphs: dict, progress=None) -> int:
-        """Make the store hold exactly these graphs of the dataset: each replaced, in batched SPARQL Update
-        requests of about BATCH_TRIPLES triples (not one request per graph), and dataset graphs that the
-        build no longer has dropped. Returns the number of requests sent."""
-        stale = [g for g in self.graphs() if g.startswith(DATASET_GRAPHS) and g not in {str(i) for i in graphs}]
+        """Make the store hold exactly these graphs of the dataset (each replaced, and dataset graphs that the
+        build no longer has dropped). Returns the number of requests sent.
+
+        Virtuoso gets batched requests of VIRTUOSO_BATCH triples (it fails on large requests and is not atomic
+        anyway); every other server gets the whole replacement as ONE streamed SPARQL Update request, which
+        Oxigraph applies as one transaction (decision 0101). A failure raises PushFailed saying what changed."""
+        keep = {str(i) for i in graphs}
+        stale = [g for g in self.graphs() if g.startswith(DATASET_GRAPHS) and g not in keep]
+        if self.virtuoso:
+            return self._replace_in_batches(graphs, stale, progress)
+        triples = sum(len(g) for g in graphs.values())
+        deadline = max(self.timeout, PUSH_MIN_SECONDS) + triples / PUSH_RATE
+        if progress:
+            progress(f"pushing {triples:,} triples in {len(graphs):,} graphs to {self.update_url} as one SPARQL Update "
+                     f"request (deadline {deadline:,.0f} s)")
+        try:
+            exchange("POST", self.update_url, timeout=deadline, what="the push (one SPARQL Update request)",
+                     content=lambda: replacement_stream(graphs, stale), ok=(200, 201, 204),
+                     headers={"Content-Type": "application/sparql-update", "Accept": "*/*"})
+        except RemoteError as exc:
+            if isinstance(exc, RemoteTimeout) or exc.body_sent:
+                what = ("the server had the whole request and may still apply it; if it does, it applies it whole"
+                        if self.server == "oxigraph" else "the server had the whole request; what it applied is unknown")
+                raise PushFailed(f"{exc}; {what} (run the build again to be sure)", changed=None) from None
+            said = ("the server never had the whole request" if exc.body_sent is False else
+                    "the server refused the request")
+            outcome = ("nothing was changed (Oxigraph applies a request whole or not at all)" if self.server == "oxigraph"
+                       else "it should have changed nothing (SPARQL 1.1 asks for a request to be atomic)")
+            raise PushFailed(f"{exc}; {said}, so {outcome}", changed=False) from None
+        return 1
+
+    def _replace_in_batches(self, graphs: dict, stale: list[str], progress=None) -> int:
+        """Replace the graphs in requests of VIRTUOSO_BATCH triples (IRI order), then drop the stale ones; a failed
+        request raises PushFailed naming the graphs already replaced and those the failed request may have touched."""
+        touched: list[str] = []  # graphs of the requests applied so far, in IRI order
         requests = 0
-        for text, n in update_batches(graphs, VIRTUOSO_BATCH if self.virtuoso else BATCH_TRIPLES):
-            self.update(text)
+        for batch in update_batches(graphs, VIRTUOSO_BATCH):
+            try:
+                self.update(batch.text)
+            except RemoteError as exc:
+                done = [g for g in touched if g not in batch.graphs]
+                raise PushFailed(f"{exc}; {_partial_push(done, batch.graphs, len(graphs), stale)}", changed=True if done else None,
+                                 replaced=done) from None
             requests += 1
+            touched += [g for g in batch.graphs if not touched or touched[-1] != g]
             if progress:
                 progress(f"loading {self.endpoint} (request {requests})")
+        done = touched
         for i in range(0, len(stale), 500):
-            self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale[i:i + 500]))
+            try:
+                self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale[i:i + 500]))
+            except RemoteError as exc:
+                raise PushFailed(f"{exc}; every graph of the build was replaced, but {len(stale) - i:,} graph(s) the "
+                                 f"build no longer has are still there (from <{stale[i]}>)", changed=True,
+                                 replaced=done) from None
             requests += 1
         return requests
 

@@ -8,6 +8,7 @@ import functools
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import httpx
@@ -22,7 +23,12 @@ PARTIAL_STATES = ("S1TAT",)     # Virtuoso's X-SQL-State for an "anytime" answer
 
 
 class RemoteError(StoreError):
-    """A request to a remote endpoint that gave no usable answer; `status` is the HTTP status (None: none came)."""
+    """A request to a remote endpoint that gave no usable answer; `status` is the HTTP status (None: none came).
+
+    `body_sent` says whether the whole request body had gone out (False: the server never had the complete
+    request, so it cannot have applied it; None: an answer came, or the request was not a streamed one)."""
+
+    body_sent: bool | None = None
 
     def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
@@ -79,12 +85,31 @@ def _client() -> httpx.Client:
     return httpx.Client(follow_redirects=False, headers={"User-Agent": "msckg (knowledge graph of cell-therapy trials)"})
 
 
-def _transfer(method: str, url: str, content: bytes | None, headers: dict, deadline: float, max_bytes: int,
+Body = bytes | Callable[[], Iterable[bytes]] | None  # a callable gives a fresh streamed body for each attempt
+
+
+class _Abandoned(Exception):
+    """The caller gave up on the request (its deadline): the streamed body stops here."""
+
+
+def _streamed(content: Callable[[], Iterable[bytes]], state: dict, stop: threading.Event):
+    """The body's chunks as they are made (never joined), stopping when the caller gives up;
+    state["sent"] becomes True once the last chunk has gone to the connection."""
+    state["sent"] = False
+    for chunk in content():
+        if stop.is_set():
+            raise _Abandoned
+        yield chunk
+    state["sent"] = True
+
+
+def _transfer(method: str, url: str, content: Body, headers: dict, deadline: float, max_bytes: int,
               state: dict, stop: threading.Event) -> None:
     """One HTTP exchange, run in a helper thread; its outcome goes into `state` ("reply" or "error")."""
     try:
         left = max(0.001, deadline - time.monotonic())
-        with _client().stream(method, url, content=content, headers=headers, timeout=httpx.Timeout(left)) as resp:
+        body = _streamed(content, state, stop) if callable(content) else content
+        with _client().stream(method, url, content=body, headers=headers, timeout=httpx.Timeout(left)) as resp:
             state["status"], state["length"] = resp.status_code, resp.headers.get("content-length")
             buf = bytearray()
             for chunk in resp.iter_bytes():
@@ -107,10 +132,19 @@ def _transfer(method: str, url: str, content: bytes | None, headers: dict, deadl
         state["error"] = ("other", exc)
 
 
-def _once(method: str, url: str, content: bytes | None, headers: dict, deadline: float, timeout: float,
+def _once(method: str, url: str, content: Body, headers: dict, deadline: float, timeout: float,
           max_bytes: int, what: str) -> Reply:
     """One attempt, abandoned at the deadline whatever the server does (hang, a byte a second)."""
     state: dict = {}
+    try:
+        return _attempt(method, url, content, headers, deadline, timeout, max_bytes, what, state)
+    except RemoteError as exc:
+        exc.body_sent = state.get("sent")
+        raise
+
+
+def _attempt(method: str, url: str, content: Body, headers: dict, deadline: float, timeout: float,
+             max_bytes: int, what: str, state: dict) -> Reply:
     stop = threading.Event()
     shown = url.split("?", 1)[0]  # messages name the endpoint, not the query text in a GET's URL
     worker = threading.Thread(target=_transfer, args=(method, url, content, headers, deadline, max_bytes, state, stop),
@@ -167,13 +201,14 @@ def _check_status(reply: Reply, ok: tuple[int, ...], what: str) -> Reply:
     raise RemoteAnswerError(f"remote endpoint {url} answered {status} {phrase} to {what}" + (f": {said}" if said else ""), status)
 
 
-def exchange(method: str, url: str, *, timeout: float, what: str, content: bytes | None = None,
+def exchange(method: str, url: str, *, timeout: float, what: str, content: Body = None,
              headers: dict | None = None, ok: tuple[int, ...] = (200,), max_bytes: int = MAX_ANSWER,
              sleep=time.sleep) -> Reply:
     """Send one request and return its complete answer, all within `timeout` seconds (retries included).
 
     `what` names the request in messages ("the query", "SPARQL Update"); `ok` are the statuses that count as an
-    answer. A 429 or 503 whose Retry-After fits in the time left is retried (ATTEMPTS in all); every other fault
+    answer. `content` is the body: bytes, or a callable that returns an iterable of bytes, streamed as it is
+    made (chunked) and called again for a retry. A 429 or 503 whose Retry-After fits in the time left is retried (ATTEMPTS in all); every other fault
     raises a RemoteError subclass: RemoteTimeout, RemoteUnreachable, RemoteRedirect, RemoteAnswerError,
     RemoteBadAnswer (cut off, too large) or RemoteIncomplete (the endpoint says the answer is partial).
     """
