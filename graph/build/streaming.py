@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import ctypes
-import ctypes.util
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -50,10 +49,8 @@ def release_free_memory() -> None:
 
     The loader's threads and freed Python objects leave free memory in the allocator's arenas; without
     this it stays resident and adds to the build's peak while the search index is built."""
-    name = ctypes.util.find_library("c")
     try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: the allocator keeps its own counsel
         return
-    if trim is not None:
-        trim(0)
+    trim(0)
