@@ -89,15 +89,15 @@ def counts(store: RemoteStore) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory):
-    """Two datasets of about 200k triples that differ in most graphs: B rewrites 36 of A's 40 source files,
-    drops 4 and adds 4 (so a push of B over A also drops graphs the build no longer has)."""
-    return _corpora(tmp_path_factory.mktemp("push-corpora"), 40)
+    """Two datasets of about 60k triples that differ in every graph: B rewrites 11 of A's 12 source files,
+    drops 1 and adds 1 (so a push of B over A also drops a graph the build no longer has)."""
+    return _corpora(tmp_path_factory.mktemp("push-corpora"), 12)
 
 
 @pytest.fixture(scope="module")
 def kill_corpora(tmp_path_factory):
-    """Smaller ones for the killed builds (about 40k triples: each child loads and validates them first)."""
-    return _corpora(tmp_path_factory.mktemp("kill-corpora"), 8)
+    """Smaller ones for the killed builds (about 20k triples: each child loads and validates them first)."""
+    return _corpora(tmp_path_factory.mktemp("kill-corpora"), 4)
 
 
 def _corpora(tmp: Path, files: int) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 import pyoxigraph as ox
 from rdflib import OWL, BNode, Graph, URIRef
@@ -30,6 +30,7 @@ class Serialised:
     canonical_hash: str
     triples: int
     graph_hashes: dict[str, tuple[str, int]] = field(default_factory=dict)  # graph IRI -> (SHA-256, triples)
+    offsets: list[int] = field(default_factory=list)  # written to a file: where each graph's lines start
 
 
 @dataclass
@@ -50,6 +51,27 @@ class Assembled:
     def nquads(self) -> bytes:
         return self.serialise().nquads
 
+    def write_nquads(self, out: BinaryIO) -> Serialised:
+        """Serialise into the binary file `out` graph by graph, releasing each graph's triples once written.
+
+        The same bytes, hash and sizes as serialise(); the build's peak memory then holds the triples of the
+        sources not yet written, never the N-Quads text of the whole dataset (docs/decisions/0121)."""
+        by_iri: dict[str, list[LoadedRecord]] = {}
+        for r in self.reports:
+            by_iri.setdefault(str(r.graph_iri), []).append(r)
+
+        def written(iri: URIRef, g) -> None:
+            rel = Released(iri, len(g))
+            self.graphs[iri] = rel
+            for r in by_iri.get(str(iri), ()):
+                if r.graph is g:
+                    r.graph = rel
+
+        ser = serialise(self.graphs, each=self.each, out=out, written=written)
+        self._serialised = ser
+        self.release()  # what is left: reports whose graph is not among the dataset's
+        return self._serialised
+
     def triple_count(self) -> int:
         return sum(len(g) for g in self.graphs.values())
 
@@ -61,7 +83,7 @@ class Assembled:
             r.graph = counts.get(r.graph_iri, Released(r.graph_iri, len(r.graph)))
         if self._serialised is not None:
             self._serialised = Serialised(b"", self._serialised.canonical_hash, self._serialised.triples,
-                                          self._serialised.graph_hashes)
+                                          self._serialised.graph_hashes, self._serialised.offsets)
 
 
 class Released:
@@ -153,16 +175,20 @@ def dataset_hash(graph_hashes: dict[str, str]) -> str:
 
 
 def serialise(graphs: dict[URIRef, Graph | TripleSink], nquads: bool = True,
-              each: Callable[[str, list[str], str], None] | None = None) -> Serialised:
+              each: Callable[[str, list[str], str], None] | None = None, out: BinaryIO | None = None,
+              written: Callable[[URIRef, object], None] | None = None) -> Serialised:
     """Every graph's triples as N-Quads (graphs in IRI order) and the dataset's canonical hash.
 
     The lines are rdflib's own N-Triples serialisation of each term (loader.sink.ntriples), so the
     hash is the one rdflib's canonical serialisation gives and the store holds the same terms. A graph
     that knows its hash (`sha256`, a cached graph of an incremental build) is not hashed again;
-    `each(IRI, lines, hash)` sees every graph (the build cache keeps them)."""
+    `each(IRI, lines, hash)` sees every graph (the build cache keeps them). With `out` the N-Quads go to
+    that binary file graph by graph (the result's `nquads` is empty) and `written(IRI, graph)` is told
+    after each graph, so that the caller can let go of it."""
     chunks: list[str] = []
     total = 0
     hashes: dict[str, tuple[str, int]] = {}
+    offsets: list[int] = []
     for iri in sorted(graphs):
         g = graphs[iri]
         lines = ntriples(g)
@@ -172,7 +198,16 @@ def serialise(graphs: dict[URIRef, Graph | TripleSink], nquads: bool = True,
             each(str(iri), lines, sha)
         if nquads and lines:
             gname = f" <{iri}> ."
-            chunks.append("\n".join(line[:-2] + gname for line in lines))
+            chunk = "\n".join(line[:-2] + gname for line in lines)
+            if out is None:
+                chunks.append(chunk)
+            else:
+                offsets.append(out.tell())
+                out.write(chunk.encode("utf-8") + b"\n")
+            del chunk
         total += len(g)
-    data = ("\n".join(chunks) + "\n").encode("utf-8") if nquads else b""
-    return Serialised(data, dataset_hash({k: v[0] for k, v in hashes.items()}), total, hashes)
+        if written is not None:
+            written(iri, g)
+        del g, lines
+    data = ("\n".join(chunks) + "\n").encode("utf-8") if nquads and out is None else b""
+    return Serialised(data, dataset_hash({k: v[0] for k, v in hashes.items()}), total, hashes, offsets)

@@ -179,7 +179,7 @@ class BuildCache:
         f = self.root / "graphs" / f"{sha}.nt"
         if not f.exists():
             _write_atomic(f, "\n".join(lines) + "\n")
-        if self.last is None or self.last["graphs"].get(iri) != sha:
+        if self.last is not None and self.last["graphs"].get(iri) != sha:  # only an incremental build reads them (delta)
             self.new_lines[iri] = lines
 
     def save(self, reports: list[LoadedRecord], graph_hashes: dict[str, tuple[str, int]], report: Report) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import logging
 import resource
 import shutil
 import signal
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,12 +26,14 @@ from msckg.loader.sink import fast_graphs, fast_mode
 
 from msckg.graph.build.dataset import ONTOLOGY_GRAPH, Assembled, ontology_graph
 from msckg.graph.build.incremental import BuildCache, revalidate
+from msckg.graph.build.streaming import bulk_load_file, release_free_memory
 from msckg.graph.paths import DATA, ONTOLOGY, ROOT, record_files
-from msckg.graph.store.generations import StoreLock, swap_live, write_generation_into
+from msckg.graph.store.generations import READERS, StoreLock, swap_live
 from msckg.graph.validate.run import Report, validate
 
 FAIL_ENV = "MSCKG_FAIL_AT"  # test hook: raise at the named step to prove a failed build loses nothing
 KILL_ENV = "MSCKG_KILL_AT"  # test hook: SIGKILL this process at the named step (tests/test_build_kill.py)
+NQUADS_PREFIX = ".nquads-"  # the dataset as N-Quads on its way into a new generation (removed once loaded)
 STEPS = ("assemble", "derive", "serialise", "write", "load", "validate", "index", "persist", "swap", "cache")
 log = logging.getLogger("msckg.build")
 
@@ -44,12 +48,13 @@ class BuildFailed(RuntimeError):
 
 @dataclass
 class Phase:
-    """Wall and CPU seconds of one build step, and the process's peak memory when it ended."""
+    """Wall and CPU seconds of one build step, the process's peak memory when it ended, and what it then held."""
 
     name: str
     wall: float
     cpu: float
     peak_rss_mb: float
+    rss_mb: float = 0.0  # resident when the step ended: what the step left alive
 
 
 class Phases:
@@ -65,7 +70,7 @@ class Phases:
         _checkpoint(name)
         w, c = time.perf_counter(), cpu_seconds()
         yield
-        self.done.append(Phase(name, time.perf_counter() - w, cpu_seconds() - c, peak_rss_mb()))
+        self.done.append(Phase(name, time.perf_counter() - w, cpu_seconds() - c, peak_rss_mb(), rss_mb()))
 
 
 def cpu_seconds() -> float:
@@ -77,6 +82,14 @@ def cpu_seconds() -> float:
 def peak_rss_mb() -> float:
     """The peak resident memory of this process so far, in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    """The resident memory of this process now, in MiB (0 where /proc is missing)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 @dataclass
@@ -94,40 +107,6 @@ class BuildResult:
     phases: list[Phase] = field(default_factory=list)
     reused_sources: int = 0  # sources read back from the build cache
     incremental_validation: bool = False  # only what the change can reach was validated again
-
-
-class _Writer:
-    """`write_generation` in a background thread; join() re-raises what it raised."""
-
-    def __init__(self, store_folder: Path, nquads: bytes):
-        import tempfile
-        import threading
-
-        self.gen = Path(tempfile.mkdtemp(prefix=f"gen-{time.strftime('%Y%m%dT%H%M%S')}-", dir=store_folder))
-        self.error: BaseException | None = None
-        self.wall = 0.0
-        self._thread = threading.Thread(target=self._run, args=(nquads,), daemon=True)
-        self._thread.start()
-
-    def _run(self, nquads: bytes) -> None:
-        t = time.perf_counter()
-        try:
-            write_generation_into(self.gen, nquads)
-        except BaseException as exc:  # handed to the main thread by join()
-            self.error = exc
-        self.wall = time.perf_counter() - t
-
-    def folder(self) -> Path:
-        return self.gen
-
-    def join(self) -> None:
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def discard(self) -> None:
-        self._thread.join()
-        shutil.rmtree(self.gen, ignore_errors=True)
 
 
 def write_search_index(store: ox.Store, folder: Path) -> None:
@@ -151,8 +130,9 @@ def remove_leftovers(store_folder: Path) -> None:
     live = (store_folder / "current").resolve() if (store_folder / "current").exists() else None
     stale = [g for g in store_folder.glob("gen-*") if g.is_dir() and g.resolve() != live]
     stale += [t for t in store_folder.glob(".current-*") if t.is_symlink()]
+    stale += [f for f in store_folder.glob(f"{NQUADS_PREFIX}*") if f.is_file()]
     for g in stale:
-        if g.is_symlink():
+        if g.is_symlink() or g.is_file():
             g.unlink()
         else:
             shutil.rmtree(g, ignore_errors=True)
@@ -263,36 +243,40 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
             assembled.each = cache.each
         with phases.step("derive", "re-deriving saved pooled analyses"):
             add_derived(assembled, data, now, cache)
-        with phases.step("serialise", "writing N-Quads"):
-            ser = assembled.serialise()
-            nquads = ser.nquads
-            assembled.release()  # from here on the triples live in the N-Quads text and the stores only
-            ser = assembled.serialise()
-        # the on-disk generation is bulk-loaded in a thread (Oxigraph releases the GIL) while the
-        # in-memory copy is validated and indexed; it goes live only if all of that succeeds
-        _checkpoint("write")
-        writer = _Writer(store_folder, nquads)
+        # the dataset streams through an N-Quads file beside the new generation: each graph is written and
+        # let go of, the generation is bulk-loaded from the file, and validation and the search index read
+        # that on-disk store; no second copy in memory (docs/decisions/0121)
+        gen = Path(tempfile.mkdtemp(prefix=f"gen-{time.strftime('%Y%m%dT%H%M%S')}-", dir=store_folder))
+        nq_file = store_folder / f"{NQUADS_PREFIX}{gen.name}.nq"
         try:
+            with phases.step("serialise", "writing N-Quads"):
+                with open(nq_file, "wb", buffering=1 << 20) as out:
+                    ser = assembled.write_nquads(out)
+                gc.collect()  # the released graphs' cycles (rdflib terms, caches) go now, not mid-index
+                release_free_memory()
+            _checkpoint("write")
             with phases.step("load", "loading the store"):
-                mem = ox.Store()
-                mem.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
-                del nquads  # the writer thread holds its own reference until it is done
+                store = ox.Store(str(gen))
+                bulk_load_file(store, nq_file, ser.offsets)
+                nq_file.unlink()
             with phases.step("validate", "validating (SHACL shapes as SPARQL, QC checks)"):
-                report = None if full else revalidate(mem, cache, set(ser.graph_hashes), ser.triples)
+                report = None if full else revalidate(store, cache, set(ser.graph_hashes), ser.triples)
                 incremental = report is not None
-                report = report or validate(mem)
+                report = report or validate(store)
             if not report.ok:
                 raise BuildFailed(f"validation failed: {len(report.failing)} violation(s); the live store was not changed", report)
             with phases.step("index", "indexing for search"):
-                gen = writer.folder()
-                write_search_index(mem, gen / "search")
+                gc.collect()
+                write_search_index(store, gen / "search")
             with phases.step("persist", "writing store"):
-                writer.join()
-            phases.done.append(Phase("write (beside load, validate, index)", writer.wall, 0.0, peak_rss_mb()))
+                store.flush()
+                del store
+                (gen / READERS).touch()
             _checkpoint("swap")
             swap_live(store_folder, gen)
         except BaseException:
-            writer.discard()  # the half-made generation never goes live
+            shutil.rmtree(gen, ignore_errors=True)  # the half-made generation never goes live
+            nq_file.unlink(missing_ok=True)
             raise
         try:
             _checkpoint("cache")

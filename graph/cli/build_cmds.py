@@ -168,7 +168,7 @@ def build(
         warnings = [v for v in res.report.violations if not v.acknowledged and v.severity != "Violation"]
         if STATE["verbose"]:
             for p in res.phases:
-                err.print(f"  {p.name:<40} {p.wall:8.2f} s wall {p.cpu:8.2f} s CPU  peak {p.peak_rss_mb:8.0f} MiB")
+                err.print(f"  {p.name:<36} {p.wall:8.2f} s wall {p.cpu:8.2f} s CPU  peak {p.peak_rss_mb:6.0f} MiB, then {p.rss_mb:6.0f}")
         err.print(f"validation: ok ({len(acknowledged)} source problem(s) flagged by curators, {len(warnings)} other warning(s); 'msckg validate')")
         for line in registry_report.superseded_lines(res.assembled.reports):
             err.print(line)
