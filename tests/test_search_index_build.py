@@ -173,3 +173,22 @@ def test_external_terms_come_from_the_memo_once_kept(seed_store, tmp_path, monke
     monkeypatch.setattr(ExternalOntologies, "_ontology", classmethod(refuse))
     write_index(seed_store, tmp_path / "warm", embedder=None, link_vocabulary=False, cache_dir=cache)
     assert _tables(tmp_path / "plain") == _tables(tmp_path / "cold") == _tables(tmp_path / "warm")
+
+
+def test_a_new_store_takes_the_external_terms_another_store_looked_up(seed_store, tmp_path, monkeypatch):
+    """The memo is also kept in the user's cache: a second store's first index loads no ontology file."""
+    from msckg.graph.search.expand import ExternalOntologies
+
+    if not ExternalOntologies.available():
+        pytest.skip("cellxgene-ontology-guide is not installed")
+    monkeypatch.setenv("MSCKG_CACHE_DIR", str(tmp_path / "user"))
+    write_index(seed_store, tmp_path / "a" / "gen-1" / "search", embedder=None, link_vocabulary=False)
+    assert list((tmp_path / "user").glob("external-terms-*.json")) and list((tmp_path / "a" / ".search-cache").glob("external-terms-*.json"))
+
+    def refuse(cls, name):
+        raise AssertionError(f"loaded {name} although the user's memo holds every term")
+
+    monkeypatch.setattr(ExternalOntologies, "_ontology", classmethod(refuse))
+    write_index(seed_store, tmp_path / "b" / "gen-1" / "search", embedder=None, link_vocabulary=False)
+    assert list((tmp_path / "b" / ".search-cache").glob("external-terms-*.json"))
+    assert _tables(tmp_path / "a" / "gen-1" / "search") == _tables(tmp_path / "b" / "gen-1" / "search")

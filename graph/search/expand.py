@@ -119,34 +119,47 @@ class ExternalOntologies:
 
     @classmethod
     @contextmanager
-    def memo(cls, folder: Path | None):
-        """Keep the terms looked up meanwhile in `folder` (None: no memo), and answer from what it kept."""
+    def memo(cls, folder: Path | None, shared: Path | None = None):
+        """Keep the terms looked up meanwhile in `folder` (None: no memo), and answer from what it kept; a `shared`
+        folder (the user's cache) gives a new store the terms another store already looked up, and gets its new ones."""
         if folder is None or not cls.available() or cls._memo is not None:
             yield
             return
         from importlib.metadata import version
 
         key = hashlib.sha256(json.dumps([version("cellxgene-ontology-guide"), cls.versions()], sort_keys=True).encode())
-        path = Path(folder) / f"external-terms-{key.hexdigest()[:16]}.json"
-        try:
-            cls._memo = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            cls._memo = {}
+        name = f"external-terms-{key.hexdigest()[:16]}.json"
+        places = [Path(folder) / name] + ([Path(shared) / name] if shared is not None else [])
+        cls._memo, local = {}, False
+        for i, path in enumerate(places):
+            try:
+                cls._memo = json.loads(path.read_text(encoding="utf-8"))
+                local = i == 0
+                break
+            except (OSError, ValueError):
+                continue
         cls._memo_new = False
         try:
             yield
-            if cls._memo_new:
-                try:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    for old in path.parent.glob("external-terms-*.json"):
-                        old.unlink(missing_ok=True)
-                    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                    tmp.write_text(json.dumps(cls._memo, sort_keys=True), encoding="utf-8")
-                    os.replace(tmp, path)
-                except OSError:
-                    pass  # a memo that cannot be written costs time, never correctness
+            if cls._memo_new or not local:
+                for path in places if cls._memo_new else places[:1]:
+                    _write_memo(path, cls._memo)
         finally:
             cls._memo = None
+
+
+def _write_memo(path: Path, memo: dict) -> None:
+    """Write a memo of external terms atomically, replacing older ones (other keys) in its folder."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("external-terms-*.json"):
+            if old.name != path.name:
+                old.unlink(missing_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(memo, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a memo that cannot be written costs time, never correctness
 
 
 @dataclass

@@ -467,10 +467,13 @@ def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool =
     """
     enabled = gc.isenabled()
     gc.disable()
+    shared = None
     if cache_dir is None and Path(folder).parent.name.startswith("gen-"):
-        cache_dir = Path(folder).parent.parent / ".search-cache"
+        from msckg.graph.paths import user_cache
+
+        cache_dir, shared = Path(folder).parent.parent / ".search-cache", user_cache()
     try:
-        with ExternalOntologies.memo(cache_dir):
+        with ExternalOntologies.memo(cache_dir, shared):
             return _write_index(store, folder, embedder=embedder, link_vocabulary=link_vocabulary, cache_dir=cache_dir)
     finally:
         if enabled:
