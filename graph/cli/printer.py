@@ -3,6 +3,7 @@ page, then one line saying how many rows there are, or which were left out and b
 
 from __future__ import annotations
 
+import select
 import sys
 
 from rich.text import Text
@@ -48,6 +49,8 @@ class Printer:
 
     def _counted(self, n: int) -> None:
         self.counted = n
+        if _reader_gone():  # `| head`: nobody will read the count, so stop counting (the worker is killed)
+            raise BrokenPipeError
 
     def finish(self, summary: Summary) -> None:
         """The line that says how many rows there are, or what was left out (a table's footer; stderr otherwise)."""
@@ -87,3 +90,13 @@ def emit(rows, fmt, title=None, columns: str | None = None, default: list[str] |
     plan = Plan(fmt, columns, default, iris, limit)
     printer = Printer(plan, title)
     printer.finish(write_rows(rows.variables, rows.rows, plan, printer))
+
+
+def _reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (poll says POLLERR for its write end)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # not a file descriptor (a test's captured output)
+        return False
