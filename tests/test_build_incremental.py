@@ -16,6 +16,7 @@ from msckg.graph.build.run import BuildFailed, build
 from benchmarks.generate import generate
 
 from .conftest import ROOT, shared_or_skip
+from .test_build_kill import content
 
 
 def outcome(store: Path, data: Path, sources: Path, full: bool) -> tuple:
@@ -38,6 +39,9 @@ def same_as_full(tmp: Path, store: Path, data: Path, sources: Path, name: str, i
     assert inc[:2] == full[:2], name
     if inc[2] is not None and incremental:
         assert inc[2].reused_sources > 0 and inc[2].incremental_validation, f"{name}: nothing was reused"
+        # the generation was the live one with the changed graphs replaced, and it holds what the full one does
+        assert inc[2].replaced_graphs is not None and full[2].replaced_graphs is None, name
+        assert content(store) == content(tmp / f"full-{name}"), name
     return inc
 
 
@@ -108,6 +112,46 @@ def test_generated_corpus_incremental_equals_full(corpus, tmp_path):
     (ctgov / "NCT99999999.json").write_bytes(gone.replace(nct.encode(), b"NCT99999999"))
     more = same_as_full(tmp_path, store, data, ctgov, "new")
     assert more[2].graphs == first[2].graphs
+
+
+def test_one_changed_one_added_one_removed_in_one_rebuild(corpus, tmp_path):
+    """One rebuild after three changes at once: the live generation with only the changed graphs replaced
+    holds the quads of a full build (canonical hash read back from the store, quad count) and reports the
+    same violations; the graphs of unchanged sources are not written again."""
+    src, _ = corpus
+    out = tmp_path / "c"
+    shutil.copytree(src, out)
+    data, ctgov, store = out / "data", out / "ctgov", tmp_path / "store"
+    first = outcome(store, data, ctgov, full=True)[2]
+    rec = sorted((data / "records").glob("synthetic-*[0-9].yaml"))[1]
+    edit(rec, "Table 2, row", "Table 2 (revised), row")
+    files = sorted(ctgov.glob("*.json"))
+    gone = files[5].read_bytes()
+    files[5].unlink()
+    nct = json.loads(gone)["protocolSection"]["identificationModule"]["nctId"]
+    (ctgov / "NCT99999997.json").write_bytes(gone.replace(nct.encode(), b"NCT99999997"))
+    inc = same_as_full(tmp_path, store, data, ctgov, "changed, added, removed")[2]
+    assert inc.graphs == first.graphs and inc.canonical_hash != first.canonical_hash
+    # the record's graph, the new one, the removed one and the build record; nothing else was written
+    assert inc.replaced_graphs == 4, inc.replaced_graphs
+    assert (store / CACHE / "last.json").exists() and json.loads((store / CACHE / "last.json").read_text())["generation"] == \
+        (store / "current").resolve().name
+
+
+def test_a_cache_that_does_not_describe_the_live_generation_loads_it_whole(corpus, tmp_path):
+    """A build killed between its swap and saving the cache leaves a record of an older generation: the next
+    build reuses sources but loads its generation whole, and still equals a full build."""
+    src, _ = corpus
+    out = tmp_path / "c"
+    shutil.copytree(src, out)
+    data, ctgov, store = out / "data", out / "ctgov", tmp_path / "store"
+    outcome(store, data, ctgov, full=True)
+    last = store / CACHE / "last.json"
+    last.write_text(json.dumps({**json.loads(last.read_text()), "generation": "gen-not-the-live-one"}))
+    edit(sorted((data / "records").glob("synthetic-*[0-9].yaml"))[1], "Table 2, row", "Table 2 (revised), row")
+    inc = same_as_full(tmp_path, store, data, ctgov, "stale record", incremental=False)[2]
+    assert inc.reused_sources > 0 and inc.replaced_graphs is None
+    assert content(store) == content(tmp_path / "full-stale record")
 
 
 def test_a_changed_entity_reloads_the_records_that_reference_it(corpus, tmp_path):

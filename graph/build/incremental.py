@@ -182,8 +182,10 @@ class BuildCache:
         if self.last is not None and self.last["graphs"].get(iri) != sha:  # only an incremental build reads them (delta)
             self.new_lines[iri] = lines
 
-    def save(self, reports: list[LoadedRecord], graph_hashes: dict[str, tuple[str, int]], report: Report) -> None:
-        """After the swap: an entry per source, the build's hashes and results; drop what this build no longer uses."""
+    def save(self, reports: list[LoadedRecord], graph_hashes: dict[str, tuple[str, int]], report: Report,
+             generation: str | None = None) -> None:
+        """After the swap: an entry per source, the build's hashes and results and the `generation` (folder name)
+        that holds them, for the next build to start from (graph/build/delta.py); drop what is no longer used."""
         entries = set()
         for rec in reports:
             key, sha = self.keys.get(rec.path), graph_hashes.get(str(rec.graph_iri), (None,))[0]
@@ -201,7 +203,7 @@ class BuildCache:
                 e.update(keys=[(k, line, sorted(map(str, t)), kl, kc) for k, line, t, kl, kc in rec.keys], refs=rec.refs,
                          labels=[(str(i), lab) for i, lab in self.labels.get(rec.path, {}).items()])
             _write_atomic(f, json.dumps(e, ensure_ascii=False))
-        last = {"fingerprint": self.fp, "graphs": {iri: sha for iri, (sha, _) in graph_hashes.items()},
+        last = {"fingerprint": self.fp, "generation": generation, "graphs": {iri: sha for iri, (sha, _) in graph_hashes.items()},
                 "shacl": [asdict(v) for v in report.shacl], "qc": {k: [asdict(v) for v in rows] for k, rows in report.qc.items()}}
         _write_atomic(self.root / "last.json", json.dumps(last, ensure_ascii=False))
         keep = set(last["graphs"].values())

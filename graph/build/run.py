@@ -25,6 +25,7 @@ from msckg.loader.schema import build_schema, share_schema
 from msckg.loader.sink import fast_graphs, fast_mode
 
 from msckg.graph.build.dataset import ONTOLOGY_GRAPH, Assembled, ontology_graph
+from msckg.graph.build.delta import checkpoint, live_generation, write_changes
 from msckg.graph.build.incremental import BuildCache, revalidate
 from msckg.graph.build.streaming import bulk_load_file, release_free_memory
 from msckg.graph.paths import DATA, ONTOLOGY, ROOT, record_files
@@ -107,6 +108,7 @@ class BuildResult:
     phases: list[Phase] = field(default_factory=list)
     reused_sources: int = 0  # sources read back from the build cache
     incremental_validation: bool = False  # only what the change can reach was validated again
+    replaced_graphs: int | None = None  # the generation was the live one with these graphs replaced (None: loaded whole)
 
 
 def write_search_index(store: ox.Store, folder: Path) -> None:
@@ -248,16 +250,25 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
         # that on-disk store; no second copy in memory (docs/decisions/0121)
         gen = Path(tempfile.mkdtemp(prefix=f"gen-{time.strftime('%Y%m%dT%H%M%S')}-", dir=store_folder))
         nq_file = store_folder / f"{NQUADS_PREFIX}{gen.name}.nq"
+        # an incremental build starts from a checkpoint of the live generation and writes and loads only the
+        # graphs that changed (graph/build/delta.py, docs/decisions/0151)
+        live, changes = live_generation(store_folder, cache), None  # None when --full (no last build then)
         try:
             with phases.step("serialise", "writing N-Quads"):
                 with open(nq_file, "wb", buffering=1 << 20) as out:
-                    ser = assembled.write_nquads(out)
+                    if live is None:
+                        ser = assembled.write_nquads(out)
+                    else:
+                        ser, changes = write_changes(assembled, out, cache.last["graphs"])
                 gc.collect()  # the released graphs' cycles (rdflib terms, caches) go now, not mid-index
                 release_free_memory()
             _checkpoint("write")
-            with phases.step("load", "loading the store"):
-                store = ox.Store(str(gen))
-                bulk_load_file(store, nq_file, ser.offsets)
+            with phases.step("load", "loading the store" if live is None else "replacing the changed graphs"):
+                if live is None:
+                    store = ox.Store(str(gen))
+                    bulk_load_file(store, nq_file, ser.offsets)
+                else:
+                    store = checkpoint(live, gen, nq_file, ser.offsets, changes)
                 nq_file.unlink()
             with phases.step("validate", "validating (SHACL shapes as SPARQL, QC checks)"):
                 report = None if full else revalidate(store, cache, set(ser.graph_hashes), ser.triples)
@@ -280,9 +291,10 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
             raise
         try:
             _checkpoint("cache")
-            cache.save(assembled.reports, ser.graph_hashes, report)
+            cache.save(assembled.reports, ser.graph_hashes, report, gen.name)
         except Exception as exc:  # the build is live; only the next build's head start is lost
             log.warning("the build cache in %s could not be saved (%s); the next build loads everything", cache.root, exc)
             cache.discard()
         return BuildResult(store_folder, gen, ser.triples, len(assembled.graphs), ser.canonical_hash, report, assembled,
-                           time.perf_counter() - t0, phases.done, cache.reused, incremental)
+                           time.perf_counter() - t0, phases.done, cache.reused, incremental,
+                           None if changes is None else len(changes))

@@ -142,6 +142,7 @@ def build(
         print(json.dumps({"store": str(res.store), "triples": res.triples, "graphs": res.graphs, "canonical_hash": res.canonical_hash,
                           "seconds": res.seconds, "phases": [asdict(p) for p in res.phases],
                           "reused_sources": res.reused_sources, "incremental_validation": res.incremental_validation,
+                          "replaced_graphs": res.replaced_graphs,
                           "sources": [source(r) for r in res.assembled.reports]}, indent=2))
         return
     if not STATE["quiet"]:
@@ -175,6 +176,8 @@ def build(
         if res.reused_sources:
             err.print(f"incremental: {res.reused_sources} of {len(res.assembled.reports)} sources from the build cache, "
                       f"{'only what changed validated again' if res.incremental_validation else 'all validated'} (--full: redo all)")
+            if res.replaced_graphs is not None:
+                err.print(f"store: the live generation with {res.replaced_graphs} graph(s) replaced (the rest kept as they were)")
         if report:
             registry_report.print_report(err, res.assembled.reports)
         elif registry_report.summary_line(res.assembled.reports):
