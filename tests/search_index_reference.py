@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from msckg.graph.search import text as tx
-from msckg.graph.search.dataset import RDF_LANGSTRING, XSD_BOOLEAN, XSD_STRING
+from msckg.graph.search.dataset import RDF_LANGSTRING, XSD_BOOLEAN, XSD_STRING, settle
 from msckg.graph.search.expand import ALT_LABEL, ID, LABEL, MSCKG, RDF_TYPE, Ontology
 from msckg.graph.search.index import (ABOUT, CLASSIFYING, DEFINITION_PROPS, EVIDENCE_PRIOR, GENERIC_TYPES, INHERIT, LOW_CONTEXT,
                                       LOW_PRIOR, MAX_FIELDS, NAME_PROPS, NO_CONTEXT, SKIP_LITERALS, W_ABBREV, W_ABOUT,
@@ -76,6 +76,8 @@ def old_read_dataset(store) -> tuple[dict[str, OldNode], Ontology]:
                 node.links[pv].append(o.value)
             if not sv.startswith(ID):
                 onto.add_triple(sv, pv, o.value, False)
+    settle(nodes)  # the values in code-point order, as the new reader leaves them (order-independent reading)
+    onto.settle()
     onto.set_prefixes(dict(read_prefixes().prefix_map))
     return nodes, onto
 

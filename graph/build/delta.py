@@ -51,9 +51,11 @@ def _stamped(lines: list[str]) -> bool:
     return any(v in line for line in lines for v in _VOLATILE)
 
 
-def write_changes(assembled: Assembled, out: BinaryIO, last: dict[str, str]) -> tuple[Serialised, Changes]:
+def write_changes(assembled: Assembled, out: BinaryIO, last: dict[str, str],
+                  whole_out: BinaryIO | None = None) -> tuple[Serialised, Changes]:
     """Hash every graph (cached graphs keep the hash the cache gives) and write to `out` as N-Quads only the
     graphs that differ from the last build's (`last`: graph IRI -> canonical hash); release the triples.
+    With `whole_out` every graph goes there too (what the search index reads: graph/build/run.py).
 
     A graph read back unchanged from the cache has exactly the lines the live generation holds; any other
     graph with the same hash holds the same triples (blank nodes aside) unless it carries a load time,
@@ -67,7 +69,7 @@ def write_changes(assembled: Assembled, out: BinaryIO, last: dict[str, str]) -> 
         if last.get(iri) != sha or (not (isinstance(g, CachedGraph) and g.sha256) and _stamped(lines)):
             changed[URIRef(iri)] = CachedGraph(URIRef(iri), lines, _has_blank(lines), sha)
 
-    whole = serialise(assembled.graphs, nquads=False, each=each)
+    whole = serialise(assembled.graphs, nquads=whole_out is not None, each=each, out=whole_out)
     part = serialise(changed, out=out)  # the same N-Quads lines a full build writes for these graphs
     assembled._serialised = Serialised(b"", whole.canonical_hash, whole.triples, whole.graph_hashes, part.offsets)
     assembled.release()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .expand import ID, MSCKG, RDF_TYPE, Ontology
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -81,10 +83,14 @@ class _Seen:
         return True
 
 
-def read_dataset(store) -> tuple[dict[str, Node], Ontology]:
+def read_dataset(store, quads=None) -> tuple[dict[str, Node], Ontology]:
     """Every IRI subject of the store (all graphs, each triple once) and the ontology of the terms it uses.
 
-    One pass over the quads; IRIs used as objects are shared strings.
+    One pass over the quads; IRIs used as objects are shared strings. `quads` (pyoxigraph Quads, e.g.
+    `pyoxigraph.parse` of the N-Quads file the store was loaded from) are read instead of the store when
+    given: the same dataset in another order, read about 5x faster than Oxigraph's on-disk store decodes
+    it. The result does not depend on the order: every value list, and the predicates of each node, are
+    put in code-point order once all is read (settle), as are the terms' synonyms.
     """
     import pyoxigraph as ox
 
@@ -96,7 +102,8 @@ def read_dataset(store) -> tuple[dict[str, Node], Ontology]:
     get_node = nodes.get
     PLAIN = (XSD_STRING, "")
 
-    for q in store.quads_for_pattern(None, None, None, None):
+    canonical = None if quads is None else _Canonical()  # the store's form of a typed literal, not the file's
+    for q in (store.quads_for_pattern(None, None, None, None) if quads is None else quads):
         s = q.subject
         if type(s) is not NamedNode:
             continue
@@ -117,6 +124,8 @@ def read_dataset(store) -> tuple[dict[str, Node], Ontology]:
             elif dt == RDF_LANGSTRING:
                 new = seen.add(node, 0, node.text, pv, ov, (dt, o.language or ""))
             else:
+                if canonical is not None:
+                    ov = canonical(o, ov, dt)
                 new = seen.add(node, 1, node.values, pv, ov, (dt, ""))
                 if new and dt == XSD_BOOLEAN and ov in ("true", "1"):
                     node.flags.add(pv)
@@ -134,6 +143,8 @@ def read_dataset(store) -> tuple[dict[str, Node], Ontology]:
             if not sv.startswith(ID):
                 onto.add_triple(sv, pv, ov, False)
     del iris, seen
+    settle(nodes)
+    onto.settle()
     from msckg.loader.schema import read_prefixes
 
     try:
@@ -141,3 +152,47 @@ def read_dataset(store) -> tuple[dict[str, Node], Ontology]:
     except Exception:  # the prefixes file is the project's; without it CURIEs fall back to IRIs
         onto.set_prefixes({"msckg": MSCKG, "id": ID})
     return nodes, onto
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_PLAIN_FORMS = {_XSD + "integer": re.compile(r"0|-?[1-9][0-9]{0,17}"), _XSD + "boolean": re.compile(r"true|false"),
+                _XSD + "date": re.compile(r"[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")}
+
+
+class _Canonical:
+    """The lexical form Oxigraph's store keeps for a typed literal ("1.50"^^xsd:decimal is kept as "1.5", a
+    boolean "1" as "true"): read from a one-quad scratch store, once per distinct literal, so that quads
+    read from a file give the values the store would."""
+
+    def __init__(self) -> None:
+        import pyoxigraph as ox
+
+        self.store, self.memo = ox.Store(), {}
+        self.s, self.p = ox.NamedNode("urn:msckg:scratch"), ox.NamedNode("urn:msckg:value")
+        self.quad = ox.Quad
+
+    def __call__(self, literal, value: str, datatype: str) -> str:
+        if datatype in _PLAIN_FORMS and _PLAIN_FORMS[datatype].fullmatch(value):
+            return value  # already the store's form (most values: counts, dates, flags)
+        key = (value, datatype)
+        got = self.memo.get(key)
+        if got is None:
+            self.store.add(self.quad(self.s, self.p, literal))
+            kept = next(iter(self.store.quads_for_pattern(self.s, self.p, None)))
+            self.store.remove(kept)
+            got = self.memo[key] = kept.object.value
+        return got
+
+
+def settle(nodes: dict) -> None:
+    """Each node's predicates and each value list in code-point order, so that reading the same triples in
+    any order gives the same nodes (the index is then byte for byte the same)."""
+    for node in nodes.values():
+        for d in (node.text, node.values, node.links):
+            for lst in d.values():
+                if len(lst) > 1:
+                    lst.sort()
+            if len(d) > 1:
+                items = sorted(d.items())
+                d.clear()
+                d.update(items)

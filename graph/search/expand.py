@@ -192,7 +192,9 @@ class Ontology:
         """Feed one triple about a term (subject outside the data namespace)."""
         if is_literal:
             if p == LABEL:
-                if s not in self.labels or len(o) < len(self.labels[s]):
+                # the shortest label, the first in code-point order among equals: the same whatever the
+                # order the triples are read in (a store, an N-Quads file: graph/search/dataset.py)
+                if s not in self.labels or (len(o), o) < (len(self.labels[s]), self.labels[s]):
                     if s in self.labels:
                         self.synonyms.setdefault(s, []).append(self.labels[s])
                     self.labels[s] = o
@@ -200,7 +202,7 @@ class Ontology:
                     self.synonyms.setdefault(s, []).append(o)
             elif p == ALT_LABEL:
                 self.synonyms.setdefault(s, []).append(o)
-            elif p == DEFINITION and s not in self.definitions:
+            elif p == DEFINITION and (s not in self.definitions or o < self.definitions[s]):
                 self.definitions[s] = o
         else:
             if p == SUBCLASS:
@@ -209,6 +211,11 @@ class Ontology:
                 self.matches.setdefault(s, set()).add(o)
             elif p == RDF_TYPE:
                 self.types.setdefault(s, set()).add(o)
+
+    def settle(self) -> None:
+        """Put each term's synonyms in code-point order, once every triple is read (order-independent reading)."""
+        for names in self.synonyms.values():
+            names.sort()
 
     def set_prefixes(self, prefixes: dict[str, str]) -> None:
         """CURIE prefixes (longest namespace first) for display."""

@@ -1,8 +1,8 @@
 """The search index: built once per build from the whole dataset, read by search and link.
 
-`write_index(store, folder)` is called by graph.build.run with the in-memory store of the new
-generation and that generation's `search` folder, so the index goes live with the store in the
-same atomic swap. It writes:
+`write_index(store, folder)` is called by graph.build.run with the new generation's store, the
+N-Quads file it was loaded from (read instead of the store: docs/decisions/0162) and that
+generation's `search` folder, so the index goes live with the store in the same atomic swap. It writes:
 
 - `index.sqlite`: one row per entity (IRI, display label, most specific type, its indexed
   fields with weight and provenance), the token table (token -> document frequency and its
@@ -453,14 +453,16 @@ def _clip(s: str, n: int = 90) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool = True, cache_dir: Path | None = None) -> dict:
+def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool = True, cache_dir: Path | None = None,
+                quads=None) -> dict:
     """Build the search (and link) index of the dataset in `store` into `folder`.
 
     `store` is a pyoxigraph.Store (all graphs are read, as their union); `embedder` is 'auto'
     (the local model when the embeddings extra is installed), None, or an Embedder. The
     MONDO/CL/UBERON link vocabulary is reused from `cache_dir` (default: the store's
     `.search-cache` folder when `folder` is a generation's search folder) or the user's cache
-    (graph.paths.user_cache). Returns a summary (entities, tokens, postings, seconds, mode).
+    (graph.paths.user_cache). Returns a summary (entities, tokens, postings, seconds, mode). `quads`:
+    the store's quads from elsewhere (its N-Quads file), read instead of the store (dataset.read_dataset).
 
     The cyclic garbage collector is paused meanwhile: the index is millions of small lists and
     dicts without reference cycles, and collecting would rescan them all again and again.
@@ -474,19 +476,20 @@ def write_index(store, folder: Path, *, embedder="auto", link_vocabulary: bool =
         cache_dir, shared = Path(folder).parent.parent / ".search-cache", user_cache()
     try:
         with ExternalOntologies.memo(cache_dir, shared):
-            return _write_index(store, folder, embedder=embedder, link_vocabulary=link_vocabulary, cache_dir=cache_dir)
+            return _write_index(store, folder, embedder=embedder, link_vocabulary=link_vocabulary, cache_dir=cache_dir,
+                                quads=quads)
     finally:
         if enabled:
             gc.enable()
 
 
-def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_dir: Path | None) -> dict:
+def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_dir: Path | None, quads=None) -> dict:
     from .embed import resolve
 
     t0 = time.perf_counter()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    nodes, onto = read_dataset(store)
+    nodes, onto = read_dataset(store, quads)
     builder = IndexBuilder(nodes, onto)
     entities = builder.entities
     n_entities = len(entities)
