@@ -19,7 +19,7 @@ from msckg.loader.sink import NTriplesGraph, TripleSink, ntriples
 from msckg.graph.store.terms import to_rdflib
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
-_VOLATILE = {str(PROV.generatedAtTime), str(PROV.endedAtTime)}  # the build record (graph/build/provenance.py)
+VOLATILE_PREDICATES = {str(PROV.generatedAtTime), str(PROV.endedAtTime)}  # the build record (graph/build/provenance.py)
 
 
 @dataclass
@@ -140,7 +140,7 @@ def _canonical_lines(g, lines: list[str], blank: bool) -> list[str]:
     with blank nodes (the ontology's lists and restrictions) is relabelled by rdflib first."""
     if blank:
         lines = to_canonical_graph(_as_graph(g)).serialize(format="nt").splitlines()
-    return sorted(line for line in lines if line.strip() and not any(v in line for v in _VOLATILE))
+    return sorted(line for line in lines if line.strip() and not any(v in line for v in VOLATILE_PREDICATES))
 
 
 def _as_graph(g) -> Graph:

@@ -19,8 +19,8 @@ from typing import BinaryIO
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from msckg.graph.build.dataset import _VOLATILE, Assembled, Serialised, serialise
-from msckg.graph.build.incremental import BuildCache, CachedGraph, _has_blank
+from msckg.graph.build.dataset import VOLATILE_PREDICATES, Assembled, Serialised, serialise
+from msckg.graph.build.incremental import BuildCache, CachedGraph, has_blank_nodes
 from msckg.graph.build.streaming import bulk_load_file
 
 
@@ -48,7 +48,7 @@ def live_generation(store_folder: Path, cache: BuildCache) -> Path | None:
 
 
 def _stamped(lines: list[str]) -> bool:
-    return any(v in line for line in lines for v in _VOLATILE)
+    return any(v in line for line in lines for v in VOLATILE_PREDICATES)
 
 
 def write_changes(assembled: Assembled, out: BinaryIO, last: dict[str, str],
@@ -67,7 +67,7 @@ def write_changes(assembled: Assembled, out: BinaryIO, last: dict[str, str],
             assembled.each(iri, lines, sha)
         g = assembled.graphs[URIRef(iri)]
         if last.get(iri) != sha or (not (isinstance(g, CachedGraph) and g.sha256) and _stamped(lines)):
-            changed[URIRef(iri)] = CachedGraph(URIRef(iri), lines, _has_blank(lines), sha)
+            changed[URIRef(iri)] = CachedGraph(URIRef(iri), lines, has_blank_nodes(lines), sha)
 
     whole = serialise(assembled.graphs, nquads=whole_out is not None, each=each, out=whole_out)
     part = serialise(changed, out=out)  # the same N-Quads lines a full build writes for these graphs

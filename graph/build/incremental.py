@@ -78,7 +78,8 @@ def fingerprint(ontology: Path) -> str:
     return h.hexdigest()
 
 
-def _has_blank(lines: list[str]) -> bool:
+def has_blank_nodes(lines: list[str]) -> bool:
+    """Whether any of these N-Triples/N-Quads lines names a blank node."""
     return any(line.startswith("_:") or " _:" in line for line in lines)
 
 
@@ -122,7 +123,7 @@ class BuildCache:
             lines = (self.root / "graphs" / f"{sha}.nt").read_text(encoding="utf-8").splitlines()
         except OSError:
             return None
-        return CachedGraph(URIRef(iri), lines, _has_blank(lines), sha)
+        return CachedGraph(URIRef(iri), lines, has_blank_nodes(lines), sha)
 
     def _entry(self, shown: str, key: str) -> dict | None:
         self.keys[shown] = key

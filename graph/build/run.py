@@ -275,7 +275,7 @@ def build(store_folder: Path, data: Path = DATA, ontology: Path = ONTOLOGY, extr
                     bulk_load_file(store, nq_file, ser.offsets)
                 else:
                     store = checkpoint(live, gen, nq_file, ser.offsets, changes)
-                    nq_file.unlink()  # a full build's file is the whole dataset: the index reads it next
+                    nq_file.unlink()  # only the changed graphs: the index reads whole_file instead
             with phases.step("validate", "validating (SHACL shapes as SPARQL, QC checks)"):
                 report = None if full else revalidate(store, cache, set(ser.graph_hashes), ser.triples)
                 incremental = report is not None
