@@ -37,7 +37,7 @@ def hostile_store(tmp_path_factory):
 
 
 def run(*args):
-    res = CliRunner().invoke(app, list(args))
+    res = CliRunner().invoke(app, list(args), env={"COLUMNS": "240"})  # wide enough that no cell wraps the markup
     text = res.output
     assert "MarkupError" not in text and "Traceback" not in text, text
     return res, text

@@ -288,10 +288,22 @@ def built(tmp_path_factory):
     return store
 
 
-def run_cli(built, *args):
+def run_cli(built, *args, columns: int = 100):
+    """The command at a terminal width of `columns` (the console reads COLUMNS; without it the width is
+    whatever terminal the test runner happens to have)."""
     from msckg.graph.cli import app
 
-    return CliRunner().invoke(app, ["--store", str(built), *args])
+    return CliRunner().invoke(app, ["--store", str(built), *args], env={"COLUMNS": str(columns)})
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_cli_link_table_keeps_identifiers_whole(built, columns):
+    r = run_cli(built, "link", "severe aplastic anaemia", columns=columns)
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.output.splitlines() if line[:1] in "┏┃┡│└"]  # the table (notes are not wrapped)
+    assert lines and max(map(len, lines)) <= columns
+    row = next(line for line in lines if "MONDO:0015909" in line)  # the CURIE on one line, not folded
+    assert "close" in row and "0.96" in row
 
 
 def test_cli_link_free_text(built):

@@ -11,7 +11,7 @@ import typer
 from msckg.graph import paths
 
 from . import build_cmds, fetch_cmds, ontology_cmds, pool_cmds, query_cmds, search_cmds, serve_cmds
-from .common import STATE
+from .common import STATE, out, output_width
 
 app = typer.Typer(
     help="msckg: a knowledge graph of cell-therapy clinical trials.\n\n"
@@ -32,6 +32,7 @@ def main(
 ):
     """Global options apply to every command."""
     STATE.update(verbose=verbose, quiet=quiet, store=store or paths.default_store(), endpoint=endpoint, timeout=timeout)
+    out.width = output_width()  # this invocation's terminal (or COLUMNS), not the one the module was imported under
 
 
 

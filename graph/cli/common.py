@@ -22,9 +22,17 @@ class _Output(Console):
         raise BrokenPipeError
 
 
+def output_width() -> int | None:
+    """The width tables are drawn at: COLUMNS when set, the terminal's (None: rich asks it), else 160 (a pipe
+    or a log has no width; rich would take 80)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if sys.stdout.isatty() else 160
+
+
 err = Console(stderr=True, soft_wrap=True)
-# a pipe or a log has no width: tables get 160 columns there instead of rich's 80, unless COLUMNS says
-out = _Output(soft_wrap=True, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
+out = _Output(soft_wrap=True, width=output_width())  # fitted again by every command (cli/app.py: main)
 STATE = {"verbose": False, "quiet": False, "store": None, "endpoint": None, "timeout": 30.0}
 
 FORMAT_HELP = ("Output format: table (labels, for reading), or the SPARQL 1.1 results formats json, xml, csv, tsv "

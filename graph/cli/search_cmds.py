@@ -39,6 +39,12 @@ def _short(iri: str) -> str:
     return "id:" + iri[len("https://w3id.org/msckg/id/"):] if iri.startswith("https://w3id.org/msckg/id/") else iri
 
 
+def _match_kind(predicate: str) -> str:
+    """skos:exactMatch -> exact, skos:closeMatch -> close: the table's short form of a mapping predicate."""
+    local = predicate.split(":", 1)[-1]
+    return local[:-len("Match")] if local.endswith("Match") else predicate
+
+
 def _check_format(fmt: str) -> None:
     if fmt not in ("table", "json"):
         fail(f"unknown format '{fmt}'", "use table or json")
@@ -77,7 +83,9 @@ def search_cmd(
     from rich.table import Table
 
     t = Table(title=escape(f"search: {res.query}  ({res.mode}; {len(res.hits)} of {res.total})"))
-    for c in ("#", "score", "type", "label", "why", "IRI"):
+    for c in ("#", "score", "type"):  # short identifiers: whole on one line, the text columns wrap around them
+        t.add_column(c, no_wrap=True)
+    for c in ("label", "why", "IRI"):
         t.add_column(c, overflow="fold")
     for h in res.hits:
         t.add_row(str(h.rank), f"{h.score:.3f}", escape(h.type), escape(h.label), escape("\n".join(str(w) for w in h.why)), escape(_short(h.iri)))
@@ -209,8 +217,11 @@ def link_cmd(
     from rich.table import Table
 
     tbl = Table(title=escape("link candidates" + (f" for '{text}'" if text is not None else f" (scope {scope})")))
-    for c in ("subject", "slot", "#", "term", "label", "confidence", "predicate", "evidence"):
-        tbl.add_column(c, overflow="fold")
+    # the identifiers (slot, term CURIE, confidence, exact/close) stay whole on one line at 80 columns;
+    # the text columns wrap around them (the JSON and SSSOM outputs give the full predicate_id)
+    for c, whole in (("subject", False), ("slot", True), ("#", True), ("term", True), ("label", False),
+                     ("confidence", True), ("match", True), ("evidence", False)):
+        tbl.add_column(c, no_wrap=True) if whole else tbl.add_column(c, overflow="fold")
     for task, subject, cands in subjects:
         shown = [c for c in cands if c.confidence >= min_confidence]
         who = escape(subject if task is None else f"{subject}\n{_short(task.iri)}")
@@ -218,5 +229,6 @@ def link_cmd(
             tbl.add_row(who, escape(task.slot) if task else "text", "-", "", "no candidate", "", "", "")
         for i, c in enumerate(shown, 1):
             tbl.add_row(who if i == 1 else "", escape(task.slot if task else "text") if i == 1 else "",
-                        str(i), escape(c.curie), escape(c.label), f"{c.confidence:.2f}", escape(c.predicate), escape("; ".join(c.evidence)))
+                        str(i), escape(c.curie), escape(c.label), f"{c.confidence:.2f}", escape(_match_kind(c.predicate)),
+                        escape("; ".join(c.evidence)))
     out.print(tbl)
