@@ -60,8 +60,11 @@ virtuoso:  ## make sure Virtuoso 7 (a second real SPARQL server for the complian
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null; \
 	  else echo "Virtuoso not found: the compliance tests against it will skip (sudo apt-get install virtuoso-opensource-7-bin)" >&2; fi; }
 
+# the suite runs on every core (pytest-xdist), a test file per worker so its module fixtures are built once
+# (docs/decisions/0165); TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= auto
 test: $(STAMP) java virtuoso $(SSSOM_STAMP) chromium yasgui  ## set up what the tests need and run them
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 BENCH_SIZES ?= 1000 10000
 bench: $(STAMP)  ## the real pipeline at BENCH_SIZES trials (default "1000 10000"), each figure beside a baseline; JSON in .bench/
