@@ -13,7 +13,9 @@ from rdflib.namespace import SKOS
 from typer.testing import CliRunner
 
 from msckg.graph.build.mappings import MAPPINGS_GRAPH, mapping_graph, read_mapping_file
-from msckg.graph.search.link import Linker, gold_links, holdout_rate, sssom_tsv, store_without
+from msckg.graph.search.link import Linker
+from msckg.graph.search.link_holdout import gold_links, holdout_rate, store_without
+from msckg.graph.search.link_sssom import sssom_tsv
 from msckg.graph.search.rank import SearchError
 from msckg.loader.errors import SourceError
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from msckg.graph.search import link
+from msckg.graph.search import link_vocabulary
 from msckg.graph.search.expand import ExternalOntologies
 
 
@@ -22,8 +22,8 @@ def test_a_second_store_copies_the_vocabulary_from_the_user_cache(tmp_path, monk
     if not ExternalOntologies.available():
         pytest.skip("cellxgene-ontology-guide is not installed")
     monkeypatch.setenv("MSCKG_CACHE_DIR", str(tmp_path / "user"))
-    monkeypatch.setattr(link, "_BASE_FILES", {})
-    first = link.external_vocabulary(tmp_path / "store-a" / ".search-cache")
+    monkeypatch.setattr(link_vocabulary, "_BASE_FILES", {})
+    first = link_vocabulary.external_vocabulary(tmp_path / "store-a" / ".search-cache")
     kept = list((tmp_path / "user").glob("link-vocabulary-*.sqlite"))
     in_a = list((tmp_path / "store-a" / ".search-cache").glob("link-vocabulary-*.sqlite"))
     assert len(kept) == 1 and len(in_a) == 1
@@ -31,9 +31,9 @@ def test_a_second_store_copies_the_vocabulary_from_the_user_cache(tmp_path, monk
     def refuse(path):
         raise AssertionError("built again although the user cache holds it")
 
-    monkeypatch.setattr(link, "_write_base", refuse)
-    monkeypatch.setattr(link, "_BASE_FILES", {})  # as in a new process
-    second = link.external_vocabulary(tmp_path / "store-b" / ".search-cache")
+    monkeypatch.setattr(link_vocabulary, "_write_base", refuse)
+    monkeypatch.setattr(link_vocabulary, "_BASE_FILES", {})  # as in a new process
+    second = link_vocabulary.external_vocabulary(tmp_path / "store-b" / ".search-cache")
     in_b = list((tmp_path / "store-b" / ".search-cache").glob("link-vocabulary-*.sqlite"))
     assert len(in_b) == 1
     assert _terms(second) == _terms(first) == _terms(in_a[0]) == _terms(in_b[0]) and _terms(first)[0] > 10_000

@@ -32,7 +32,7 @@ def seed_store(tmp_path_factory):
 
     from msckg.graph.build.run import assemble, build, memory_store
     from msckg.graph.search.index import write_index
-    from msckg.graph.search.link import gold_links, store_without
+    from msckg.graph.search.link_holdout import gold_links, store_without
 
     store = tmp_path_factory.mktemp("sssom") / "store"
     build(store)

@@ -204,7 +204,7 @@ def link_cmd(
     if output:
         from msckg.loader.schema import read_prefixes
 
-        from msckg.graph.search.link import sssom_tsv
+        from msckg.graph.search.link_sssom import sssom_tsv
 
         tsv = sssom_tsv(rows, dict(read_prefixes().prefix_map), f"https://w3id.org/msckg/mappings/{output.name}", min_confidence)
         output.write_text(tsv, encoding="utf-8")

@@ -8,7 +8,7 @@ generation's `search` folder, so the index goes live with the store in the same 
   fields with weight and provenance), the token table (token -> document frequency and its
   rows in postings.npy), a class -> members table for `--type`, the metadata (abbreviations learnt
   from the graph, synonym rings of the ontology, versions), and the link vocabulary and link
-  tasks (see link.py);
+  tasks (see link_tables.py);
   Adjacent word pairs of each field are posted too, so a field holding the query's words in
   the query's order (a phrase) can be told from one that holds them scattered;
 - `postings.npy`: the packed (entity, field, words in the field, weight) records of every token,
@@ -53,7 +53,7 @@ import numpy as np
 from . import text as tx
 from .dataset import Node, read_dataset
 from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING, POSTINGS_FILE
-from .expand import ALT_LABEL, CLOSE, DEFINITION, EXACT, ID, LABEL, MSCKG, RDF_TYPE, ExternalOntologies, Ontology
+from .expand import ALT_LABEL, CLOSE, DEFINITION, EXACT, ID, LABEL, MSCKG, ExternalOntologies, Ontology
 
 
 MAX_FIELDS = 4000
@@ -621,7 +621,7 @@ def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_
             "embedder_note": emb_note,
         }
         if link_vocabulary:
-            from .link import write_link_tables
+            from .link_tables import write_link_tables
 
             if cache_dir is None and folder.parent.name.startswith("gen-"):
                 cache_dir = folder.parent.parent / ".search-cache"
