@@ -17,10 +17,10 @@ import numpy as np
 from msckg.graph.search import text as tx
 from msckg.graph.search.dataset import RDF_LANGSTRING, XSD_BOOLEAN, XSD_STRING, settle
 from msckg.graph.search.expand import ALT_LABEL, ID, LABEL, MSCKG, RDF_TYPE, Ontology
-from msckg.graph.search.index import (ABOUT, CLASSIFYING, DEFINITION_PROPS, EVIDENCE_PRIOR, GENERIC_TYPES, INHERIT, LOW_CONTEXT,
-                                      LOW_PRIOR, MAX_FIELDS, NAME_PROPS, NO_CONTEXT, SKIP_LITERALS, W_ABBREV, W_ABOUT,
-                                      W_ANCESTOR_DECAY, W_ATTRIBUTE, W_CONTEXT, W_DEFINITION, W_INHERIT, W_ONTOLOGY, W_SOURCE,
-                                      W_SUPERTYPE, W_TEXT, W_TYPE, Field, IndexBuilder, _clip)
+from msckg.graph.search.entity_fields import (ABOUT, CLASSIFYING, DEFINITION_PROPS, EVIDENCE_PRIOR, GENERIC_TYPES, INHERIT,
+                                              LOW_CONTEXT, LOW_PRIOR, MAX_FIELDS, NAME_PROPS, NO_CONTEXT, SKIP_LITERALS, W_ABBREV,
+                                              W_ABOUT, W_ANCESTOR_DECAY, W_ATTRIBUTE, W_CONTEXT, W_DEFINITION, W_INHERIT, W_ONTOLOGY,
+                                              W_SOURCE, W_SUPERTYPE, W_TEXT, W_TYPE, Field, IndexBuilder, _clip)
 from msckg.graph.search.indexfile import POSTING
 
 M = MSCKG
