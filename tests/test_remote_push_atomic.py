@@ -292,7 +292,8 @@ def test_a_failed_push_to_virtuoso_names_the_graphs_already_replaced(virtuoso, t
     def holds(iri: str, variant: str) -> bool:
         f = int(iri.rsplit("part", 1)[1])
         rows = store.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{PUSH}{variant}/f{f}/s0> ?p ?o }} }}").rows
-        return iri in {str(r[0]) for r in rows}  # (GRAPH ?g: Virtuoso 7.2 misreads GRAPH <iri>, see the compliance tests)
+        # (GRAPH ?g: written when msckg's system-graph DEFINEs broke GRAPH <iri> on Virtuoso 7.2, decision 0166)
+        return iri in {str(r[0]) for r in rows}
 
     done = [g for g in replaced if "/file/" in g]
     untouched = [g for g in map(str, sorted(new)) if "/file/" in g and g not in replaced and g not in batches[2].graphs]
