@@ -12,7 +12,7 @@ from msckg.graph.safety import check_query
 
 from .base import Rows, StoreError
 from .generations import open_live
-from .terms import to_rdflib
+from .terms import rows_to_rdflib
 
 
 class EmbeddedStore:
@@ -41,7 +41,7 @@ class EmbeddedStore:
         if not isinstance(res, ox.QuerySolutions):
             raise StoreError("expected a SELECT query")
         names = [v.value for v in res.variables]
-        return Rows(names, [tuple(to_rdflib(sol[n]) for n in names) for sol in res])
+        return Rows(names, rows_to_rdflib(res, names))
 
     def ask(self, query: str, bindings: dict[str, Node] | None = None) -> bool:
         return bool(self._run(query, bindings))
