@@ -237,3 +237,31 @@ def test_a_builds_index_read_from_its_n_quads_equals_one_read_from_its_store(tmp
         assert _tables(live / "search") == _tables(tmp_path / step / "gen-x" / "search"), step
         rec = sorted((out / "data" / "records").glob("synthetic-*[0-9].yaml"))[0]
         rec.write_text(rec.read_text(encoding="utf-8").replace("Table 2, row", "Table 2 (revised), row", 1), encoding="utf-8")
+
+
+INDEX_IN_A_NEW_PROCESS = """
+import sys
+from pathlib import Path
+import pyoxigraph as ox
+from msckg.graph.search.index import write_index
+write_index(None, Path(sys.argv[2]), embedder=None, link_vocabulary=False,
+            quads=ox.parse(path=sys.argv[1], format=ox.RdfFormat.N_QUADS))
+"""
+
+
+def test_the_index_does_not_depend_on_the_hash_seed(generated_store, tmp_path):
+    """Two processes with different PYTHONHASHSEEDs write the same tables and the same postings.npy bytes
+    (token ids once followed a set's order), so an index built in another process equals the build's own."""
+    import os
+    import subprocess
+    import sys
+
+    import pyoxigraph as ox
+
+    nq = tmp_path / "d.nq"
+    nq.write_bytes(generated_store.dump(format=ox.RdfFormat.N_QUADS))
+    for seed in ("1", "2"):
+        subprocess.run([sys.executable, "-c", INDEX_IN_A_NEW_PROCESS, str(nq), str(tmp_path / seed)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, timeout=600)
+    assert _tables(tmp_path / "1") == _tables(tmp_path / "2")
+    assert len(_tables(tmp_path / "1")[0][1]) > 1000  # postings of many tokens

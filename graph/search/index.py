@@ -122,11 +122,13 @@ def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_
     tok_ptr = np.zeros(len(table.fields), dtype=np.int64)
     for fid in used.tolist():
         seq = tx.content_terms(table.fields[fid].text)
-        toks = set(seq)
-        if not toks:
+        if not seq:
             continue
-        n_words[fid] = min(len(toks), 32767)
-        allt = toks | set(tx.bigrams(seq))
+        # words then bigrams in the order they occur (a set's order would change with PYTHONHASHSEED, and with it
+        # every token id and the bytes of postings.npy: the index's bytes depend on the dataset alone)
+        allt = dict.fromkeys(seq)
+        n_words[fid] = min(len(allt), 32767)
+        allt.update(dict.fromkeys(tx.bigrams(seq)))
         tok_ptr[fid] = len(tok_flat)
         tok_len[fid] = len(allt)
         tok_flat.extend(vocab.setdefault(t, len(vocab)) for t in allt)
