@@ -54,8 +54,7 @@ def edit(path: Path, old: str, new: str) -> None:
 @pytest.fixture(autouse=True)
 def no_search_index(monkeypatch):
     """The search index is rebuilt in full by both kinds of build and is not compared here: leave it out."""
-    monkeypatch.setattr("msckg.graph.build.index_worker.write_search_index", lambda folder, nquads: None)
-    monkeypatch.setenv("MSCKG_INDEX_BESIDE", "0")  # written in this process, where the patch above holds
+    monkeypatch.setattr("msckg.graph.build.run.write_search_index", lambda store, folder, nquads=None: None)
 
 
 @pytest.fixture(scope="module")

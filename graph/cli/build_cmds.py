@@ -169,9 +169,7 @@ def build(
         warnings = [v for v in res.report.violations if not v.acknowledged and v.severity != "Violation"]
         if STATE["verbose"]:
             for p in res.phases:
-                where = " (own process, beside load and validate)" if p.beside else ""
-                err.print(f"  {p.name:<12} {p.wall:8.2f} s wall {p.cpu:8.2f} s CPU  peak {p.peak_rss_mb:6.0f} MiB, "
-                          f"then {p.rss_mb:6.0f}{where}")
+                err.print(f"  {p.name:<36} {p.wall:8.2f} s wall {p.cpu:8.2f} s CPU  peak {p.peak_rss_mb:6.0f} MiB, then {p.rss_mb:6.0f}")
         err.print(f"validation: ok ({len(acknowledged)} source problem(s) flagged by curators, {len(warnings)} other warning(s); 'msckg validate')")
         for line in registry_report.superseded_lines(res.assembled.reports):
             err.print(line)
