@@ -96,6 +96,35 @@ def test_worker_processes_give_the_same_dataset(corpus, monkeypatch):
     assert [r.path for r in recs] == sorted(r.path for r in recs)  # same order as given
 
 
+def test_curated_records_load_while_the_workers_load_the_registry_and_give_the_same_dataset(corpus, monkeypatch):
+    """assemble() hands the registry files to the workers first and loads the curated records meanwhile; the
+    organisations still take the label the curated sources give them (the same graphs, in the same order)."""
+    import multiprocessing
+
+    from msckg.graph.build import run
+
+    files = [corpus / "ctgov"]
+    with fast_graphs():
+        one = assemble(corpus / "data", extra_sources=files, load_time=NOW)
+    workers_then = []
+    real = run.load_records
+
+    def recording(*a, **k):
+        workers_then.append(len(multiprocessing.active_children()))
+        return real(*a, **k)
+
+    monkeypatch.setattr(run, "load_records", recording)
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 5)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    with fast_graphs():
+        two = assemble(corpus / "data", extra_sources=files, load_time=NOW)
+    assert workers_then and workers_then[0] >= 1  # the curated records were loaded while the workers ran
+    assert any(isinstance(r.graph, NTriplesGraph) for r in two.reports), "the worker path was not taken"
+    assert list(two.graphs) == list(one.graphs) and [r.path for r in two.reports] == [r.path for r in one.reports]
+    assert canonical_hash(two.graphs) == canonical_hash(one.graphs)
+
+
 def test_worker_processes_report_every_bad_file(tmp_path, monkeypatch):
     for i in range(3):
         (tmp_path / f"NCT0000000{i}.json").write_text('{"protocolSection": {"identificationModule": {"nctId": "NCT1"}}}')

@@ -45,17 +45,21 @@ def _run_chunk(args: tuple[Callable, list]) -> list[tuple[str, object]]:
 
 
 def load_all(load_one: Callable[[object], LoadedRecord], items: Sequence, progress=None, n_workers: int | None = None,
-             min_files: int | None = None) -> tuple[list[LoadedRecord], list[Problem], bool]:
+             min_files: int | None = None, meanwhile: Callable[[], None] | None = None) -> tuple[list[LoadedRecord], list[Problem], bool]:
     """(records in input order, problems of every bad item, whether workers were used).
 
     `load_one` must be picklable (a module-level function or a functools.partial of one). Workers are
-    used inside the build's fast path (`fast_graphs()`) when there are at least `min_files` items."""
+    used inside the build's fast path (`fast_graphs()`) when there are at least `min_files` items.
+    `meanwhile()` is this process's own work (the build's curated records): run while the workers load,
+    or before the items when there are no workers (then it may prepare what `load_one` reads)."""
     n_workers = n_workers or workers()
     min_files = MIN_FILES if min_files is None else min_files
     records: list[LoadedRecord] = []
     problems: list[Problem] = []
     parallel = fast_mode() and n_workers > 1 and len(items) >= min_files
     if not parallel:
+        if meanwhile:
+            meanwhile()
         for n, item in enumerate(items, 1):
             try:
                 records.append(load_one(item))
@@ -67,7 +71,10 @@ def load_all(load_one: Callable[[object], LoadedRecord], items: Sequence, progre
     chunks = [(load_one, list(items[i:i + CHUNK])) for i in range(0, len(items), CHUNK)]  # (CHUNK read at call time)
     done = 0
     with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for result in pool.map(_run_chunk, chunks):
+        results = pool.map(_run_chunk, chunks)  # every chunk handed out now; the workers start on them
+        if meanwhile:
+            meanwhile()
+        for result in results:
             for kind, value in result:
                 (problems.extend if kind == "problems" else records.append)(value)
             done += len(result)

@@ -124,10 +124,13 @@ def reconcile_org_labels(records: list[CtgovRecord], seed: dict) -> None:
 
 def load_registry_records(paths: list[Path], load_time: str | None = None, data: Path | None = None,
                           prefer: str | None = None, org_labels: dict | None = None, progress=None,
-                          reuse: Callable[[Path, str | None, dict], CtgovRecord | None] | None = None) -> list[CtgovRecord]:
+                          reuse: Callable[[Path, str | None, dict], CtgovRecord | None] | None = None,
+                          meanwhile: Callable[[], None] | None = None) -> list[CtgovRecord]:
     """Load every registry file (in worker processes at scale); raise one SourceError listing every bad
     file (and every duplicate NCT ID). `reuse(path, fetch time, group-to-arm table)` (an incremental
-    build) gives an unchanged file's record from an earlier build (N-Triples lines), or None."""
+    build) gives an unchanged file's record from an earlier build (N-Triples lines), or None.
+    `meanwhile()` runs in this process while the workers load (the build's curated records); it may add
+    to `org_labels` the labels that earlier sources give, which the records' organisations then follow."""
     problems: list[Problem] = []
     group_arms = {}
     if data is not None:
@@ -136,8 +139,13 @@ def load_registry_records(paths: list[Path], load_time: str | None = None, data:
         except SourceError as exc:
             problems.extend(exc.problems)
     manifests: dict[Path, dict] = {}
-    seed = dict(org_labels or {})
     labels = org_labels if org_labels is not None else {}
+    seed: dict = {}
+
+    def own_work() -> None:  # then the labels earlier sources gave, before any registry record adds its own
+        if meanwhile:
+            meanwhile()
+        seed.update(labels)
     jobs, order, reused = [], [], {}
     for p in paths:
         fetched_at, changed = _checked_against_manifest(Path(p), manifests)
@@ -151,7 +159,7 @@ def load_registry_records(paths: list[Path], load_time: str | None = None, data:
             jobs.append((str(p), fetched_at))
         order.append(str(p))
     load_one = partial(_load_one, load_time=load_time, group_arms=group_arms, org_labels=labels)
-    records, load_problems, parallel = load_all(load_one, jobs, progress)
+    records, load_problems, parallel = load_all(load_one, jobs, progress, meanwhile=own_work)
     problems.extend(load_problems)
     if reuse:  # reused records were written next to other files: relabel all of them in file order
         by_path = {**{r.path: r for r in records}, **reused}

@@ -166,27 +166,38 @@ def assemble(data: Path = DATA, ontology: Path = ONTOLOGY, extra_sources: list[P
     schema = build_schema(ontology, out.graphs[ONTOLOGY_GRAPH])  # the same files, parsed once
     share_schema(ontology, schema)  # the registry loader's default_schema() is this one
     problems = []
-    try:
-        for rec in load_records(record_files(data), schema, Path(data).resolve().parent,  # paths shown as data/...
-                                reuse=cache.record if cache else None):
-            out.graphs[rec.graph_iri] = rec.graph
-            out.reports.append(rec)
-    except SourceError as exc:  # go on: the registry files' problems are reported in the same run
-        problems.extend(exc.problems)
-    try:
+    labels: dict = {}
+    done = []
+
+    def curated() -> None:  # this process's share while the registry records load in worker processes
+        done.append(True)
+        try:
+            for rec in load_records(record_files(data), schema, Path(data).resolve().parent,  # paths shown as data/...
+                                    reuse=cache.record if cache else None):
+                out.graphs[rec.graph_iri] = rec.graph
+                out.reports.append(rec)
+        except SourceError as exc:  # go on: the registry files' problems are reported in the same run
+            problems.extend(exc.problems)
+        # the labels curated sources give organisations, which registry records keep (their spellings become altLabels)
         if cache is None:
-            labels = organisation_labels(out.graphs.values())
+            labels.update(organisation_labels(out.graphs.values()))
         else:  # the same labels, from what each curated record gives (kept in the cache)
-            labels = organisation_labels([out.graphs[ONTOLOGY_GRAPH]])
+            labels.update(organisation_labels([out.graphs[ONTOLOGY_GRAPH]]))
             for rec in out.reports:
                 for iri, label in cache.organisation_labels(rec).items():
                     labels.setdefault(iri, label)
-        for rec in load_extra_sources(extra_sources or [], None, data, prefer, labels, progress,
-                                      cache.registry if cache else None):
-            out.graphs[rec.graph_iri] = rec.graph
-            out.reports.append(rec)
+
+    try:
+        extra = load_extra_sources(extra_sources or [], None, data, prefer, labels, progress,
+                                   cache.registry if cache else None, meanwhile=curated)
     except SourceError as exc:
+        extra = []
         problems.extend(exc.problems)
+    if not done:  # the registry loader stopped before its workers started
+        curated()
+    for rec in extra:
+        out.graphs[rec.graph_iri] = rec.graph
+        out.reports.append(rec)
     try:
         mappings = mapping_graph(ontology / MAPPINGS_FOLDER)  # reviewed `msckg link` candidates
         if len(mappings):

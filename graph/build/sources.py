@@ -127,11 +127,13 @@ def expand_sources(paths: list[Path]) -> list[Path]:
 
 
 def load_extra_sources(paths: list[Path], load_time: str | None = None, data: Path | None = None,
-                       prefer: str | None = None, org_labels: dict | None = None, progress=None, reuse=None) -> list[LoadedRecord]:
+                       prefer: str | None = None, org_labels: dict | None = None, progress=None, reuse=None,
+                       meanwhile=None) -> list[LoadedRecord]:
     """Load each extra source file (folders: every loadable file in them) with the loader for its format;
     one SourceError names every bad file. Registry records go through graph.build.registry (duplicate
     NCT IDs, the fetch manifest, the reviewed group-to-arm table; worker processes at scale; `reuse`:
-    an incremental build's cached records, see load_registry_records)."""
+    an incremental build's cached records; `meanwhile`: this process's work while the workers load,
+    see load_registry_records)."""
     from msckg.graph.build.registry import load_registry_records
 
     out, problems = [], []
@@ -146,7 +148,7 @@ def load_extra_sources(paths: list[Path], load_time: str | None = None, data: Pa
         elif p.suffix != ".json":
             problems.extend(_problem(p, f"no loader for '{p.suffix}' files (known: .json ClinicalTrials.gov API v2, {', '.join(RDF_FORMATS)})").problems)
     try:
-        out.extend(load_registry_records(registry, load_time, data, prefer, org_labels, progress, reuse))
+        out.extend(load_registry_records(registry, load_time, data, prefer, org_labels, progress, reuse, meanwhile))
     except SourceError as exc:
         problems.extend(exc.problems)
     if problems:
