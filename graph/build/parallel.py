@@ -28,6 +28,12 @@ def workers() -> int:
     return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
 
 
+def uses_workers(n_items: int, n_workers: int | None = None, min_files: int | None = None) -> bool:
+    """Whether load_all loads this many items in worker processes (the build's fast path, more than one core)."""
+    min_files = MIN_FILES if min_files is None else min_files
+    return fast_mode() and (n_workers or workers()) > 1 and n_items >= min_files
+
+
 def _run_chunk(args: tuple[Callable, list]) -> list[tuple[str, object]]:
     load_one, items = args
     out: list[tuple[str, object]] = []
@@ -53,10 +59,9 @@ def load_all(load_one: Callable[[object], LoadedRecord], items: Sequence, progre
     `meanwhile()` is this process's own work (the build's curated records): run while the workers load,
     or before the items when there are no workers (then it may prepare what `load_one` reads)."""
     n_workers = n_workers or workers()
-    min_files = MIN_FILES if min_files is None else min_files
     records: list[LoadedRecord] = []
     problems: list[Problem] = []
-    parallel = fast_mode() and n_workers > 1 and len(items) >= min_files
+    parallel = uses_workers(len(items), n_workers, min_files)
     if not parallel:
         if meanwhile:
             meanwhile()

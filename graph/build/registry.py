@@ -18,7 +18,7 @@ from msckg.loader.fetch.cache import MANIFEST, read_manifest
 from msckg.loader.schema import ID, MSCKG
 from msckg.loader.sink import NTriplesGraph, ntriples
 
-from msckg.graph.build.parallel import load_all
+from msckg.graph.build.parallel import load_all, uses_workers
 
 GROUP_ARMS = "ctgov-group-arms.tsv"  # under the data folder: reviewed results-group -> arm rows
 PREFER = ("newest",)
@@ -158,7 +158,11 @@ def load_registry_records(paths: list[Path], load_time: str | None = None, data:
         else:
             jobs.append((str(p), fetched_at))
         order.append(str(p))
-    load_one = partial(_load_one, load_time=load_time, group_arms=group_arms, org_labels=labels)
+    # workers get labels of their own (reconcile_org_labels below gives the first source's label whatever they
+    # chose); only a load in this process reads `labels` itself, which meanwhile() may still be filling while
+    # the workers' jobs are pickled
+    load_one = partial(_load_one, load_time=load_time, group_arms=group_arms,
+                       org_labels={} if uses_workers(len(jobs)) else labels)
     records, load_problems, parallel = load_all(load_one, jobs, progress, meanwhile=own_work)
     problems.extend(load_problems)
     if reuse:  # reused records were written next to other files: relabel all of them in file order
