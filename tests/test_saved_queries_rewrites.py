@@ -5,7 +5,7 @@ beside queries/NAME.rq (same parameters) on the curated seed dataset and on a ge
 (benchmarks/generate.py), and the two must give the same variables and the same rows, and share
 the same ORDER BY clause, so they list the rows in the same order. (Rows that tie on every ORDER BY
 key come in an order the engine does not fix, old text and new alike, so the rows are compared as
-a multiset.) Both datasets are built in memory the way `msckg build` assembles them. Speed is
+a multiset; so do the values a GROUP_CONCAT joins, so those cells are compared as sorted values.) Both datasets are built in memory the way `msckg build` assembles them. Speed is
 measured by `make bench`, never here.
 """
 
@@ -59,13 +59,28 @@ def corpus(tmp_path_factory) -> ox.Store:
     return _memory_store(data=out / "data", extra_sources=[out / "ctgov"])
 
 
+# a GROUP_CONCAT column: its separator and name (SPARQL leaves the order of the joined values to the engine)
+_CONCAT = re.compile(r'GROUP_CONCAT\(DISTINCT [^;]+; separator="([^"]+)"\)[^\n]* AS \?(\w+)\)')
+
+
+def _cell(term, sep: str | None):
+    """A cell as compared: a GROUP_CONCAT's values as a sorted tuple (their order is the engine's), else the term."""
+    if sep is None or term is None:
+        return term
+    return ("GROUP_CONCAT", tuple(sorted(term.value.split(sep))))
+
+
 def _rows(store: ox.Store, path: Path, given: dict[str, str]) -> tuple[list[str], Counter, str]:
-    """The query's variables, its rows (a multiset) and its ORDER BY clause."""
+    """The query's variables, its rows (a multiset; GROUP_CONCAT cells as their sorted values) and its ORDER BY clause."""
     query = read_query_file(path)
     res = store.query(bind_with_values(query.text, bindings_for(query, given)), use_default_graph_as_union=True)
     names = [v.value for v in res.variables]
+    # the GROUP_CONCAT columns of the old text and the new (one may take a column from a sub-select's)
+    name = path.stem
+    seps = {n: sep for p in (BEFORE / f"{name}.rq", QUERIES / f"{name}.rq") for sep, n in _CONCAT.findall(p.read_text(encoding="utf-8"))}
     order = re.search(r"\nORDER BY[^\n]*(\n[ \t]+[^\n]*)*", query.text)
-    return names, Counter(tuple(sol[n] for n in names) for sol in res), " ".join(order.group(0).split()) if order else ""
+    rows = Counter(tuple(_cell(sol[n], seps.get(n)) for n in names) for sol in res)
+    return names, rows, " ".join(order.group(0).split()) if order else ""
 
 
 def _cases():
