@@ -57,3 +57,27 @@ def test_pruning_leaves_entities_unscored(searcher, monkeypatch):
     keep, total = searcher._candidates(gathered, variants, None, 10)
     assert keep is not None and total == searcher.search("adverse event").total
     assert 10 <= int(keep.sum()) < total / 2
+
+
+@pytest.mark.parametrize("limit", [1, 10])
+def test_bounds_over_the_matching_entities_equal_those_over_all(searcher, monkeypatch, limit):
+    """_candidates bounds a variant over only the entities its postings hold, or (many postings) over arrays of all
+    entities: both give the same candidates and the same count, query by query."""
+    import numpy as np
+
+    monkeypatch.setattr(rank, "PRUNE_BELOW", 0)
+    compared = 0
+    for q in QUERIES:
+        variants, _, _ = searcher.parse(q)
+        gathered = [searcher.gather(v.tokens) for v in variants]
+        got = []
+        for share in (float("inf"), 0.0):  # always over the matching entities; always over all of them
+            monkeypatch.setattr(rank, "DENSE_SHARE", share)
+            got.append(searcher._candidates(gathered, variants, None, limit))
+        (keep_s, total_s), (keep_d, total_d) = got
+        assert total_s == total_d, q
+        assert (keep_s is None) == (keep_d is None), q
+        if keep_s is not None:
+            assert np.array_equal(keep_s, keep_d), q
+            compared += 1
+    assert compared >= len(QUERIES) // 2

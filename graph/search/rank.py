@@ -89,6 +89,21 @@ class Variant:
 
 
 @dataclass
+class Kept:
+    """The entities a search still scores, renumbered 0..len-1 once for all its variants."""
+
+    ids: np.ndarray    # their entity ids, ascending
+    remap: np.ndarray  # entity id -> position in ids, or -1
+
+    @classmethod
+    def of(cls, keep: np.ndarray) -> "Kept":
+        ids = np.flatnonzero(keep)
+        remap = np.full(len(keep), -1, dtype=np.int64)
+        remap[ids] = np.arange(len(ids), dtype=np.int64)
+        return cls(ids, remap)
+
+
+@dataclass
 class Gathered:
     """One variant's postings: (word number, alternative's factor, postings) per alternative, and its word pairs'."""
 
@@ -108,6 +123,7 @@ class Gathered:
 # AGREEMENT x Ap x the phrase bonus. The ranker scores only entities whose bound reaches the score of
 # the limit-th best of the most promising ones; the others cannot be among the results.
 PRUNE_BELOW = 20000     # postings of a query under which every entity is scored (pruning would not pay)
+DENSE_SHARE = 1.0       # a variant with postings for more than this share of all entities is bounded over arrays of all of them
 
 
 class Searcher:
@@ -356,20 +372,24 @@ class Searcher:
         bigrams = [p for p in (self.postings(bg) for bg in pairs) if len(p)] if parts else []
         return Gathered(tokens, idf, parts, len(pairs), bigrams)
 
-    def score_variant(self, tokens: list[str] | Gathered, keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def score_variant(self, tokens: list[str] | Gathered, keep: np.ndarray | None = None,
+                      kept: Kept | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Dense lexical scores over all entities and the index of each one's best field (-1: none).
 
         With `keep` (a mask over entities) only those entities are scored (the others get 0); an
-        entity's score depends on its own postings only, so theirs are the same as without it.
+        entity's score depends on its own postings only, so theirs are the same as without it. With
+        `kept` (the same entities, renumbered once for several variants) the scores come back in
+        `kept.ids` order, not spread over every entity.
         """
         g = tokens if isinstance(tokens, Gathered) else self.gather(tokens)
         tokens, idf = g.tokens, g.idf
         n, prior, remap = self.n, self.prior, None
-        if keep is not None:  # entities renumbered 0..len(kept)-1, so every array is the size of the kept ones
-            ids = np.flatnonzero(keep)
+        compressed = kept is not None  # the caller spreads the scores itself
+        if keep is not None and kept is None:
+            kept = Kept.of(keep)
+        if kept is not None:  # entities renumbered 0..len(kept)-1, so every array is the size of the kept ones
+            ids, remap = kept.ids, kept.remap
             n, prior = len(ids), self.prior[ids]
-            remap = np.full(self.n, -1, dtype=np.int64)
-            remap[ids] = np.arange(n, dtype=np.int64)
         parts_e, parts_f, parts_n, parts_w, parts_m, parts_i = [], [], [], [], [], []
         for i, factor, p in g.parts:
             e = None
@@ -386,7 +406,7 @@ class Searcher:
             parts_m.append(np.full(len(p), factor))
             parts_i.append(np.full(len(p), i, dtype=np.int64))
         if not parts_e:
-            return np.zeros(self.n, dtype=np.float64), np.full(self.n, -1, dtype=np.int64)
+            return np.zeros(n if compressed else self.n, dtype=np.float64), np.full(n if compressed else self.n, -1, dtype=np.int64)
         scores = np.zeros(n, dtype=np.float64)
         best_field = np.full(n, -1, dtype=np.int64)
         E = np.concatenate(parts_e)
@@ -469,7 +489,7 @@ class Searcher:
         scores[best_e] = best_s
         best_field[best_e] = best_f
         scores = (np.maximum(scores, cross) + AGREEMENT * second) * prior
-        if remap is None:
+        if remap is None or compressed:
             return scores, best_field
         dense, dense_field = np.zeros(self.n, dtype=np.float64), np.full(self.n, -1, dtype=np.int64)
         dense[ids], dense_field[ids] = scores, best_field
@@ -518,17 +538,23 @@ class Searcher:
 
     def _lexical(self, gathered: list[Gathered], variants: list[Variant], keep: np.ndarray | None):
         """Each entity's best lexical score over the variants, which variant gave it, and its best field."""
-        best = np.zeros(self.n)
-        best_variant = np.full(self.n, -1, dtype=np.int64)
-        best_field = np.full(self.n, -1, dtype=np.int64)
+        kept = None if keep is None else Kept.of(keep)
+        size = self.n if kept is None else len(kept.ids)  # with `keep`, the kept entities only, spread at the end
+        best = np.zeros(size)
+        best_variant = np.full(size, -1, dtype=np.int64)
+        best_field = np.full(size, -1, dtype=np.int64)
         for vi, (g, v) in enumerate(zip(gathered, variants)):
-            s, bf = self.score_variant(g, keep)
+            s, bf = self.score_variant(g, kept=kept) if kept is not None else self.score_variant(g)
             s = s * v.factor
             better = s > best + 1e-12
             best[better] = s[better]
             best_variant[better] = vi
             best_field[better] = bf[better]
-        return best, best_variant, best_field
+        if kept is None:
+            return best, best_variant, best_field
+        dense = (np.zeros(self.n), np.full(self.n, -1, dtype=np.int64), np.full(self.n, -1, dtype=np.int64))
+        dense[0][kept.ids], dense[1][kept.ids], dense[2][kept.ids] = best, best_variant, best_field
+        return dense
 
     def _candidates(self, gathered: list[Gathered], variants: list[Variant], allowed, limit: int) -> tuple[np.ndarray | None, int | None]:
         """The entities that can be among the first `limit` results (a mask), and how many entities match at all.
@@ -547,22 +573,42 @@ class Searcher:
                 continue
             total = g.idf.sum()
             m = len(g.idf)
-            ap = np.zeros(n)
-            cover = np.zeros(n)
+            # over the entities this variant's postings hold, renumbered 0..k-1 (the others' bound is 0): arrays
+            # the size of every entity (510,253 at 10,000 trials) made this most of a search's time; a variant
+            # with postings for about as many entities as there are stays over all of them
+            ids = remap = None
+            if sum(len(p) for _, _, p in g.parts) <= DENSE_SHARE * n:
+                mark = np.zeros(n, dtype=bool)
+                for _, _, p in g.parts:
+                    mark[p["e"]] = True
+                kept = Kept.of(mark)
+                ids, remap = kept.ids, kept.remap
+            k = n if ids is None else len(ids)
+
+            def at(e, remap=remap):
+                return e if remap is None else remap[e]
+            ap = np.zeros(k)
+            cover = np.zeros(k)
             for i in sorted({i for i, _, _ in g.parts}):
-                u = np.zeros(n)
+                u = np.zeros(k)
                 for _, factor, p in (x for x in g.parts if x[0] == i):
                     precision = 0.8 + 0.2 * np.minimum(1.0, m / np.maximum(p["n"].astype(np.float64), 1.0))
-                    np.maximum.at(u, p["e"], p["w"].astype(np.float64) * factor * precision)
+                    np.maximum.at(u, at(p["e"]), p["w"].astype(np.float64) * factor * precision)
                 ap += g.idf[i] * u
                 cover += g.idf[i] * (u > 0)
-            phrase = np.ones(n)
+            phrase = np.ones(k)
             for p in g.bigrams:
-                phrase[p["e"]] = 1.0 + PHRASE
+                pos = at(p["e"])
+                if ids is not None:  # a pair's entities hold its words, but keep only those among ids to be sure
+                    pos = pos[pos >= 0]
+                phrase[pos] = 1.0 + PHRASE
             ap /= total
             cover = np.minimum(cover / total, 1.0)
             b = ap * (np.maximum(phrase, CROSS_FIELD / 0.8) * np.power(cover, COVERAGE_POWER - 1.0) + AGREEMENT * phrase)
-            np.maximum(bound, b * v.factor, out=bound)
+            if ids is None:
+                np.maximum(bound, b * v.factor, out=bound)
+            else:
+                bound[ids] = np.maximum(bound[ids], b * v.factor)
             # the least any matching entity scores: its weakest field holding its rarest-weighted word alone
             w_min = min(float(p["w"].min()) for _, _, p in g.parts)
             share = min(g.idf[i] * f for i, f, _ in g.parts) / total
