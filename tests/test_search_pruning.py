@@ -1,6 +1,6 @@
 """Search scores only the entities that can reach the first results, and answers exactly as when it scores all.
 
-The ranker bounds each entity's score from its postings (rank.py: BOUND) and fully scores only
+The ranker bounds each entity's score from its postings (scoring.py: the bound) and fully scores only
 those whose bound reaches the limit-th best score of the most promising ones. Here the same
 index is searched with pruning forced on every query and with it turned off: the hits, their
 scores and reasons, and the number of matches must be the same.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.generate import generate
-from msckg.graph.search import rank
+from msckg.graph.search import rank, scoring
 from msckg.graph.search.index import write_index
 
 QUERIES = ["adverse event", "trial", "fever", "infection", "bleeding", "haemorrhage", "serious adverse events",
@@ -32,7 +32,7 @@ def searcher(tmp_path_factory):
 
 
 def _answers(searcher, monkeypatch, prune_below, **kw):
-    monkeypatch.setattr(rank, "PRUNE_BELOW", prune_below)
+    monkeypatch.setattr(scoring, "PRUNE_BELOW", prune_below)
     out = []
     for q in QUERIES:
         r = searcher.search(q, **kw)
@@ -51,7 +51,7 @@ def test_pruned_search_answers_as_the_full_one(searcher, monkeypatch, kw):
 
 def test_pruning_leaves_entities_unscored(searcher, monkeypatch):
     """The bound does prune: for a common query most matching entities are never scored."""
-    monkeypatch.setattr(rank, "PRUNE_BELOW", 0)
+    monkeypatch.setattr(scoring, "PRUNE_BELOW", 0)
     variants, _, _ = searcher.parse("adverse event")
     gathered = [searcher.gather(v.tokens) for v in variants]
     keep, total = searcher._candidates(gathered, variants, None, 10)
@@ -65,14 +65,14 @@ def test_bounds_over_the_matching_entities_equal_those_over_all(searcher, monkey
     entities: both give the same candidates and the same count, query by query."""
     import numpy as np
 
-    monkeypatch.setattr(rank, "PRUNE_BELOW", 0)
+    monkeypatch.setattr(scoring, "PRUNE_BELOW", 0)
     compared = 0
     for q in QUERIES:
         variants, _, _ = searcher.parse(q)
         gathered = [searcher.gather(v.tokens) for v in variants]
         got = []
         for share in (float("inf"), 0.0):  # always over the matching entities; always over all of them
-            monkeypatch.setattr(rank, "DENSE_SHARE", share)
+            monkeypatch.setattr(scoring, "DENSE_SHARE", share)
             got.append(searcher._candidates(gathered, variants, None, limit))
         (keep_s, total_s), (keep_d, total_d) = got
         assert total_s == total_d, q
