@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from msckg.graph.search import live_folder
-from msckg.graph.search.rank import SearchError, Searcher, evaluate, load_judgements
+from msckg.graph.search.rank import SearchError, Searcher
+from msckg.graph.search.search_eval import evaluate, load_judgements
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGEMENTS = ROOT / "graph" / "search" / "search_judgements.yaml"

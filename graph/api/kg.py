@@ -81,7 +81,7 @@ class KnowledgeGraph:
     def search(self, text: str, types: Iterable[str] | None = None, limit: int = 10, mode: str = "auto"):
         """Ranked entities for words, names, abbreviations or registry IDs, each with why it matched.
 
-        Returns a msckg.graph.search.rank.Result: `.hits` (rank, iri, label, type, score, why) and `.notes`.
+        Returns a msckg.graph.search.results.Result: `.hits` (rank, iri, label, type, score, why) and `.notes`.
         """
         from msckg.graph.search import live_folder
         from msckg.graph.search.rank import Searcher

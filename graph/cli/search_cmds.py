@@ -104,7 +104,8 @@ def search_eval_cmd(
     recall@k = relevant entities in the top k / min(k, relevant); MRR = mean of 1 / rank of the first relevant.
     Example: msckg search-eval --details
     """
-    from msckg.graph.search.rank import SearchError, evaluate, load_judgements
+    from msckg.graph.search.rank import SearchError
+    from msckg.graph.search.search_eval import evaluate, load_judgements
 
     _check_format(fmt)
     if not Path(judgements).exists():

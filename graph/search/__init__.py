@@ -30,10 +30,18 @@ def live_folder(store_folder: Path) -> Path:
 
 
 def __getattr__(name):  # lazy: importing graph.search must stay cheap for graph.build.run
-    if name in ("Searcher", "SearchError", "Hit", "Result", "evaluate", "load_judgements"):
+    if name in ("Searcher", "SearchError"):
         from . import rank
 
         return getattr(rank, name)
+    if name in ("Hit", "Result"):
+        from . import results
+
+        return getattr(results, name)
+    if name in ("evaluate", "load_judgements"):
+        from . import search_eval
+
+        return getattr(search_eval, name)
     if name == "write_index":
         from .index import write_index
 

@@ -1,5 +1,9 @@
 """Ranking: a query against the index, with the reasons each entity matched.
 
+The Searcher reads the index and runs the steps below: the query's variants and the tokens its
+words match are found by query_words.py (steps 1-3), the score arithmetic is scoring.py's (step
+4), the blend (step 5) is here, and the records it returns and the reasons they give are results.py's.
+
 1. The query is cleaned (control characters dropped, cut to 500 characters and 24 words),
    folded and canonicalised like the indexed text (text.py). It is never pasted into SPARQL,
    SQL or a regular expression: tokens are looked up as SQL parameters.
@@ -18,11 +22,9 @@
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,61 +33,11 @@ from . import scoring
 from . import text as tx
 from .scoring import Gathered, Kept  # noqa: F401  (re-exported)
 from .indexfile import EMBEDDINGS_FILE, FORMAT_VERSION, INDEX_FILE, POSTING, POSTINGS_FILE, SearchError, index_path  # noqa: F401  (re-exported)
+from .query_words import QueryWords, Variant
+from .results import Hit, Result, Why, field_reasons
 
 ALPHA = 0.35            # weight of semantic similarity in blended mode
 SEM_FLOOR, SEM_SPAN = 0.25, 0.5
-PREFIX, STEM, FUZZY = 0.9, 0.85, 0.8
-MAX_ALTERNATIVES = 40
-MAX_VARIANTS = 8
-KIND_ORDER = ["label", "synonym", "abbreviation", "ontology", "type", "definition", "attribute", "context", "text"]
-
-
-@dataclass
-class Why:
-    kind: str     # label, synonym, abbreviation, ontology, definition, type, attribute, context, text, semantic, spelling, fuzzy
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.detail}"
-
-
-@dataclass
-class Hit:
-    rank: int
-    iri: str
-    label: str
-    type: str
-    score: float
-    why: list[Why] = field(default_factory=list)
-    lexical: float = 0.0
-    semantic: float | None = None
-
-    def as_json(self) -> dict:
-        return {"rank": self.rank, "iri": self.iri, "label": self.label, "type": self.type, "score": round(self.score, 4),
-                "lexical": round(self.lexical, 4), "semantic": None if self.semantic is None else round(self.semantic, 4),
-                "why": [{"kind": w.kind, "detail": w.detail} for w in self.why]}
-
-
-@dataclass
-class Result:
-    query: str
-    mode: str                 # 'lexical' or 'blended'
-    notes: list[str]
-    hits: list[Hit]
-    total: int                # entities with a score above zero (before the limit)
-
-    def as_json(self) -> dict:
-        return {"query": self.query, "mode": self.mode, "notes": self.notes, "total": self.total,
-                "results": [h.as_json() for h in self.hits]}
-
-
-@dataclass
-class Variant:
-    tokens: list[str]
-    factor: float
-    why: list[Why]
-
-
 
 
 class Searcher:
@@ -101,17 +53,7 @@ class Searcher:
         if self.meta.get("format") != FORMAT_VERSION:
             raise SearchError(f"the search index in {self.folder} has format {self.meta.get('format')}, this msckg reads {FORMAT_VERSION}: run 'msckg build'")
         self.n = int(self.meta["entities"])
-        self.abbrev = tx.Abbreviations.builtin().copy()
-        for a, n, exact in self.meta.get("abbreviations_learnt", []):
-            self.abbrev.add(a, n, exact)
-        self._rings: dict[str, list[tuple[dict, str]]] = {}
-        for ring in self.meta.get("rings", []):
-            for k in ring["normals"]:
-                self._rings.setdefault(k, []).append((ring, k))
-        self._vocab: list[str] | None = None
-        self._df: dict[str, int] = {}
-        self._trigrams: dict[str, list[str]] | None = None
-        self._alt_cache: dict[str, list[tuple[str, float, str]]] = {}
+        self.words = QueryWords(self.db, self.meta)
         self._types: dict[str, tuple[str, str]] | None = None
         try:
             self._postings = np.load(self.folder / POSTINGS_FILE, mmap_mode="r")
@@ -161,17 +103,6 @@ class Searcher:
     def semantic_available(self) -> bool:
         return self.vectors is not None
 
-    def vocab(self) -> list[str]:
-        if self._vocab is None:
-            rows = self.db.execute("SELECT token, df FROM posting WHERE df > 0 ORDER BY token").fetchall()
-            self._vocab = [r[0] for r in rows]
-            self._df = {r[0]: r[1] for r in rows}
-        return self._vocab
-
-    def df(self, tok: str) -> int:
-        self.vocab()
-        return self._df.get(tok, 0)
-
     def types(self) -> dict[str, tuple[str, str]]:
         """{class IRI: (CURIE, label)} of every class with members."""
         if self._types is None:
@@ -203,114 +134,9 @@ class Searcher:
         return np.asarray(self._postings[row[0]:row[1]]) if row else np.zeros(0, dtype=POSTING)
 
     # -- query words ---------------------------------------------------------------------------
-    def alternatives(self, tok: str) -> list[tuple[str, float, str]]:
-        """Indexed tokens a query word matches: (token, factor, how)."""
-        hit = self._alt_cache.get(tok)
-        if hit is None:
-            if len(self._alt_cache) > 5000:
-                self._alt_cache.clear()
-            hit = self._alt_cache[tok] = self._alternatives(tok)
-        return hit
-
-    def _alternatives(self, tok: str) -> list[tuple[str, float, str]]:
-        vocab = self.vocab()
-        out: list[tuple[str, float, str]] = []
-        if tok in self._df:
-            out.append((tok, 1.0, "exact"))
-        if len(tok) >= 4 and tok.isalpha():
-            i = bisect.bisect_left(vocab, tok)
-            pref = []
-            while i < len(vocab) and vocab[i].startswith(tok):
-                if vocab[i] != tok:
-                    pref.append(vocab[i])
-                i += 1
-                if len(pref) > 400:
-                    break
-            pref.sort(key=lambda t: -self._df.get(t, 0))
-            out.extend((t, PREFIX, "prefix") for t in pref[:MAX_ALTERNATIVES])
-        have = {t for t, _, _ in out}
-        out.extend((v, STEM, "stem") for v in tx.stem_neighbours(tok, vocab) if v not in have)
-        if tok not in self._df and tx.max_typos(tok):
-            have = {t for t, _, _ in out}
-            for v in self.fuzzy(tok):
-                if v not in have:
-                    out.append((v, FUZZY, "fuzzy"))
-        return out[: MAX_ALTERNATIVES * 2]
-
-    def fuzzy(self, tok: str) -> list[str]:
-        """Indexed tokens within the allowed number of typos of `tok` (trigram filter, then edit distance)."""
-        if self._trigrams is None:
-            tri: dict[str, list[str]] = {}
-            for v in self.vocab():
-                if v.isalpha() and len(v) >= 3:
-                    for g in tx.trigrams(v):
-                        tri.setdefault(g, []).append(v)
-            self._trigrams = tri
-        k = tx.max_typos(tok)
-        counts: dict[str, int] = {}
-        for g in tx.trigrams(tok):
-            for v in self._trigrams.get(g, ()):
-                counts[v] = counts.get(v, 0) + 1
-        need = max(1, len(tok) + 2 - 3 * k - 2)
-        cands = [v for v, c in counts.items() if c >= need and abs(len(v) - len(tok)) <= k]
-        hits = [(tx.edit_distance(tok, v, k), -self._df.get(v, 0), v) for v in cands]
-        return [v for d, _, v in sorted(hits) if d <= k][:10]
-
     def parse(self, query: str) -> tuple[list[Variant], list[str], str]:
-        """Variants of the query, notes for the user, and the cleaned query text."""
-        if query is None or not isinstance(query, str):
-            raise SearchError("the query must be text")
-        notes: list[str] = []
-        cleaned = tx.clean(query)
-        if len(cleaned) > tx.MAX_QUERY_CHARS:
-            notes.append(f"query cut to its first {tx.MAX_QUERY_CHARS} characters (it had {len(cleaned)})")
-            cleaned = tx.clean(cleaned, tx.MAX_QUERY_CHARS)
-        toks = tx.content_terms(cleaned)
-        if not toks:
-            raise SearchError("empty query: give at least one word, name, abbreviation or number"
-                              + (" (punctuation and control characters alone match nothing)" if cleaned or query else ""))
-        if len(toks) > tx.MAX_QUERY_TERMS:
-            notes.append(f"only the first {tx.MAX_QUERY_TERMS} of {len(toks)} words are used")
-            toks = toks[: tx.MAX_QUERY_TERMS]
-        base_why = []
-        for raw in tx.prepare(cleaned).split():
-            for r in tx._TOKEN.findall(raw):
-                c = tx.canon(r)
-                if c != r and tx.stem(r) != c and r.isalpha():
-                    base_why.append(Why("spelling", f"'{r}' read as '{c}'"))
-        variants = [Variant(toks, 1.0, base_why)]
-        for exp, used in self.abbrev.expand(cleaned):
-            vt = tx.content_terms(exp)
-            if vt and vt != toks:
-                variants.append(Variant(vt[: tx.MAX_QUERY_TERMS], 0.97, base_why + [Why("abbreviation", ", ".join(f"{a} = {e}" for a, e in used))]))
-        for v in list(variants):
-            variants.extend(self._ring_variants(v))
-        uniq, seen = [], set()
-        for v in variants:
-            k = tuple(v.tokens)
-            if k not in seen:
-                seen.add(k)
-                uniq.append(v)
-        return uniq[:MAX_VARIANTS], notes, cleaned
-
-    def _ring_variants(self, v: Variant) -> list[Variant]:
-        out = []
-        toks = v.tokens
-        for n in range(min(4, len(toks)), 0, -1):
-            for i in range(0, len(toks) - n + 1):
-                phrase = " ".join(toks[i:i + n])
-                for ring, matched in self._rings.get(phrase, []):
-                    for other in ring["normals"]:
-                        if other == matched:
-                            continue
-                        new = toks[:i] + other.split() + toks[i + n:]
-                        names = dict(zip(ring["normals"], ring["names"]))
-                        out.append(Variant(new[: tx.MAX_QUERY_TERMS], v.factor * 0.95, v.why + [Why(
-                            "synonym", f"'{names.get(matched, matched)}' is another name of {ring['term']} "
-                                       f"'{ring['label']}' (also '{names.get(other, other)}')")]))
-                if out:
-                    return out[:6]
-        return out
+        """Variants of the query, notes for the user, and the cleaned query text (query_words.QueryWords.parse)."""
+        return self.words.parse(query)
 
     # -- scoring -------------------------------------------------------------------------------
     def gather(self, tokens: list[str]) -> Gathered:
@@ -320,11 +146,11 @@ class Searcher:
         idf = np.zeros(len(uniq), dtype=np.float64)
         parts: list[tuple[int, float, np.ndarray]] = []
         for i, tok in enumerate(uniq):
-            alts = self.alternatives(tok)
+            alts = self.words.alternatives(tok)
             if not alts:
                 idf[i] = math.log(1 + n)  # an unknown word still counts against coverage
                 continue
-            df = self._df.get(tok) or max(self._df.get(t, 1) for t, _, _ in alts)
+            df = self.words.df(tok) or max(self.words.df(t) for t, _, _ in alts)
             idf[i] = math.log(1 + n / max(df, 1))
             for t, factor, _how in alts:
                 p = self.postings(t)
@@ -402,84 +228,10 @@ class Searcher:
             why: list[Why] = []
             vi = int(best_variant[eid])
             if lexical[eid] > 0 and vi >= 0:
-                why.extend(self._field_reasons(variants[vi].tokens, fields))
+                why.extend(field_reasons(variants[vi].tokens, fields, self.words.alternatives))
                 why.extend(variants[vi].why)
             if sem is not None and (lexical[eid] <= 0 or (sem[eid] - SEM_FLOOR) / SEM_SPAN * ALPHA >= 0.1):
                 why.append(Why("semantic", f"semantic similarity {sem[eid]:.2f} ({self.embedder.name.split('/')[-1]})"))
             hits.append(Hit(rank, iri, label, typ, float(final[eid]), why, float(lexical[eid]),
                             None if sem is None else float(sem[eid])))
         return hits
-
-    def _field_reasons(self, tokens: list[str], fields: list) -> list[Why]:
-        """The fields of an entity that hold the query words, strongest first (at most three)."""
-        want = list(dict.fromkeys(tokens))
-        alt = {t: {a for a, _, _ in self.alternatives(t)} for t in want}
-        how = {t: {a: h for a, _, h in self.alternatives(t)} for t in want}
-        scored = []
-        for kind, weight, text, detail in fields:
-            ftoks = set(tx.content_terms(text))
-            matched = [t for t in want if alt[t] & ftoks]
-            if matched:
-                share = len(matched) / len(want)
-                scored.append((weight * share, kind, detail, matched, ftoks))
-        scored.sort(key=lambda x: (-x[0], KIND_ORDER.index(x[1]) if x[1] in KIND_ORDER else 99))
-        out, covered = [], set()
-        for sc, kind, detail, matched, ftoks in scored:
-            if set(matched) <= covered and out:
-                continue
-            extra = []
-            for t in matched:
-                hits = [a for a in alt[t] & ftoks]
-                kinds = {how[t][a] for a in hits}
-                if "exact" not in kinds and hits:
-                    k = "fuzzy" if "fuzzy" in kinds else ("stem" if "stem" in kinds else "prefix")
-                    extra.append(f"'{t}' ~ '{sorted(hits)[0]}' ({'typo' if k == 'fuzzy' else k})")
-            out.append(Why(kind, detail + (f" [{'; '.join(extra)}]" if extra else "")))
-            covered |= set(matched)
-            if len(out) >= 3 or covered >= set(want):
-                break
-        return out
-
-
-# -- evaluation ----------------------------------------------------------------------------------
-@dataclass
-class QueryEval:
-    query: str
-    relevant: int
-    found_at: list[int]
-    recall: float
-    rr: float
-
-
-def evaluate(searcher: Searcher, judgements: list[dict], k: int = 10, mode: str = "lexical", depth: int = 100) -> dict:
-    """recall@k (relevant found in the top k / min(k, relevant)) and MRR (1/rank of the first relevant)."""
-    rows = []
-    for j in judgements:
-        relevant = set(j["relevant"])
-        res = searcher.search(j["query"], limit=depth, mode=mode, types=j.get("types"))
-        ranks = [h.rank for h in res.hits if h.iri in relevant]
-        in_k = sum(1 for r in ranks if r <= k)
-        recall = in_k / min(k, len(relevant)) if relevant else 0.0
-        rr = 1.0 / ranks[0] if ranks else 0.0
-        rows.append(QueryEval(j["query"], len(relevant), ranks[:20], recall, rr))
-    n = len(rows) or 1
-    return {"mode": mode, "k": k, "queries": len(rows), f"recall@{k}": sum(r.recall for r in rows) / n,
-            "mrr": sum(r.rr for r in rows) / n, "per_query": rows}
-
-
-def load_judgements(path: Path) -> list[dict]:
-    """The judged queries of a YAML file: a list of {query, relevant: [IRI...], note?, types?}."""
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="safe", pure=True)
-    data = yaml.load(Path(path).read_text(encoding="utf-8"))
-    items = data.get("queries") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise SearchError(f"{path}: expected a list of queries under 'queries'")
-    out = []
-    for n, item in enumerate(items, 1):
-        if not isinstance(item, dict) or not item.get("query") or not item.get("relevant"):
-            raise SearchError(f"{path}: query {n} needs 'query' and a non-empty 'relevant' list")
-        rel = [r if r.startswith("http") else "https://w3id.org/msckg/id/" + r for r in item["relevant"]]
-        out.append({"query": str(item["query"]), "relevant": rel, "types": item.get("types"), "note": item.get("note", "")})
-    return out
