@@ -3,7 +3,7 @@
 Kept only as the reference that tests/test_search_index_build.py compares graph/search/index.py
 against: the one-pass reader and the shared field table must give the same index, table by table.
 Where the old code called helpers that did not change (labels, term fields, the ontology), this
-reuses them from the new IndexBuilder.
+reuses them from the new IndexBuilder (the labels from its EntityLabels).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from msckg.graph.search.expand import ALT_LABEL, ID, LABEL, MSCKG, RDF_TYPE, Ont
 from msckg.graph.search.entity_fields import (ABOUT, CLASSIFYING, DEFINITION_PROPS, EVIDENCE_PRIOR, GENERIC_TYPES, INHERIT,
                                               LOW_CONTEXT, LOW_PRIOR, MAX_FIELDS, NAME_PROPS, NO_CONTEXT, SKIP_LITERALS, W_ABBREV,
                                               W_ABOUT, W_ANCESTOR_DECAY, W_ATTRIBUTE, W_CONTEXT, W_DEFINITION, W_INHERIT, W_ONTOLOGY,
-                                              W_SOURCE, W_SUPERTYPE, W_TEXT, W_TYPE, Field, IndexBuilder, _clip)
+                                              W_SOURCE, W_SUPERTYPE, W_TEXT, W_TYPE, IndexBuilder, _clip)
+from msckg.graph.search.field_table import Field
 from msckg.graph.search.indexfile import POSTING
 
 M = MSCKG
@@ -124,7 +125,7 @@ class OldBuilder(IndexBuilder):
         for pred, vals in node.text.items():
             if pred in SKIP_LITERALS:
                 continue
-            pname = self.term_label(pred) if not pred.startswith(M) else pred[len(M):]
+            pname = self.labels.term_label(pred) if not pred.startswith(M) else pred[len(M):]
             for v in vals:
                 if pred in NAME_PROPS:
                     kind, w = NAME_PROPS[pred]
@@ -167,7 +168,7 @@ class OldBuilder(IndexBuilder):
                     if pred in NO_CONTEXT:
                         continue
                     w = W_SOURCE if pred in LOW_CONTEXT else (W_ABOUT if pred in ABOUT else W_CONTEXT)
-                    lab = self.label(o)
+                    lab = self.labels.label(o)
                     out.append(Field("context", w, lab, f"{pname} '{_clip(lab)}'"))
                     if pred in INHERIT and o in self.nodes:
                         sub = self.nodes[o]
@@ -216,10 +217,10 @@ def old_index(store) -> dict:
             for t in toks | set(tx.bigrams(seq)):
                 postings[t].append((eid, fidx, n, f.weight))
             stored.append([f.kind, round(f.weight, 4), f.text[:500], f.detail[:400]])
-        spec = builder._specific_type(node.types)
+        spec = builder.labels._specific_type(node.types)
         closure = {c for t in node.types for c in onto.class_closure(t)}
         priors.append(EVIDENCE_PRIOR if closure & LOW_PRIOR else 1.0)
-        rows.append((eid, iri, builder.label(iri), onto.curie(spec) if spec else "", json.dumps(stored, ensure_ascii=False)))
+        rows.append((eid, iri, builder.labels.label(iri), onto.curie(spec) if spec else "", json.dumps(stored, ensure_ascii=False)))
         sem_texts.append(builder.semantic_text(iri, flds))
         for t in node.types:
             for c in onto.class_closure(t):
@@ -231,7 +232,7 @@ def old_index(store) -> dict:
     return {
         "entity": rows,
         "posting": posting,
-        "typeidx": {c: (onto.curie(c), builder.term_label(c), np.array(sorted(set(ids)), dtype="<i4").tobytes())
+        "typeidx": {c: (onto.curie(c), builder.labels.term_label(c), np.array(sorted(set(ids)), dtype="<i4").tobytes())
                     for c, ids in type_members.items()},
         "prior": np.array(priors, dtype="<f4").tobytes(),
         "abbreviations_learnt": [list(x) for x in builder.learnt],

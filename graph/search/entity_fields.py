@@ -18,17 +18,20 @@ weight they carry in the ranking (rank.py) and the reason shown in 'why':
 | context      | the label of a result's or comparison's outcome                       | 0.7    |
 | context      | labels of other linked entities (arm, trial, manufacturer...)         | 0.4    |
 | text         | other text (notes, criteria, summaries, values as printed)            | 0.35   |
+
+The labels (an entity's own, or one made from what it is about, also used as other entities'
+context) are made in entity_labels.py; each distinct field is held once in field_table.py; the
+abbreviations the graph defines itself are learnt in learnt_abbreviations.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-
 from . import text as tx
 from .dataset import Node
+from .entity_labels import EntityLabels
 from .expand import ALT_LABEL, CLOSE, DEFINITION, EXACT, ID, LABEL, MSCKG, Ontology
+from .field_table import Field, FieldTable
+from .learnt_abbreviations import learn_abbreviations
 
 
 MAX_FIELDS = 4000
@@ -76,82 +79,6 @@ LOW_PRIOR = {M + "Result", M + "Comparison", M + "AdverseEventCount", M + "Basel
 GENERIC_TYPES = {M + "Entity", M + "Concept", "http://www.w3.org/ns/prov#Entity", "http://www.w3.org/ns/prov#Agent"}
 
 
-@dataclass(frozen=True)
-class Field:
-    kind: str
-    weight: float
-    text: str
-    detail: str
-
-
-class FieldTable:
-    """Every distinct field of the index once; entities hold field ids, and each field is tokenised once.
-
-    Most fields are shared by thousands of entities (a type's label, an ontology term and its
-    ancestors, an arm's label as context), so entities refer to them by id.
-    """
-
-    def __init__(self) -> None:
-        self.ids: dict[Field, int] = {}
-        self.fields: list[Field] = []
-        self.weight: list[float] = []
-        self.dkey: list[int] = []          # id of (kind, normal form of the text); -1: nothing to index
-        self._dkeys: dict[tuple[str, str], int] = {}
-
-    def add(self, f: Field) -> int:
-        fid = self.ids.get(f)
-        if fid is None:
-            fid = self.ids[f] = len(self.fields)
-            self.fields.append(f)
-            self.weight.append(f.weight)
-            norm = tx.normal(f.text) if f.text and f.text.strip() else ""
-            self.dkey.append(self._dkeys.setdefault((f.kind, norm), len(self._dkeys)) if norm else -1)
-        return fid
-
-    def add_all(self, fields: list[Field]) -> list[int]:
-        return [self.add(f) for f in fields]
-
-    def sort_rank(self) -> np.ndarray:
-        """Each field's position in the order an entity lists its fields: weight down, then kind, then text."""
-        order = sorted(range(len(self.fields)), key=lambda i: (-self.fields[i].weight, self.fields[i].kind, self.fields[i].text))
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[np.array(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
-        return rank
-
-
-def learn_abbreviations(nodes: dict[str, Node], onto: Ontology, linked_terms: set[str]) -> list[tuple[str, str, bool]]:
-    """Acronym-like alternative names of the graph's own entities and terms, with what they stand for."""
-    learnt: dict[tuple[str, str], bool] = {}
-    builtin = tx.Abbreviations.builtin()
-    done: set[tuple[str, ...]] = set()
-
-    def consider(names: list[str]) -> None:
-        shorts = [n for n in names if tx.looks_like_abbreviation(n)]
-        if not shorts:
-            return
-        key = tuple(names)
-        if key in done:
-            return
-        done.add(key)
-        longs = [n for n in names if not tx.looks_like_abbreviation(n)]
-        for a in shorts:
-            if builtin.lookup(a):
-                continue
-            for n in longs:
-                if tx.is_acronym_of(a, n) and a.lower() not in tx.fold(n):
-                    learnt[(a, n)] = len(a.rstrip("s")) <= 3
-                    break
-
-    for iri, node in nodes.items():
-        if iri.startswith(ID):
-            consider(node.text.get(LABEL, []) + node.text.get(ALT_LABEL, []))
-    for iri in set(onto.labels) | linked_terms:
-        term = onto.term(iri)
-        if term:
-            consider([term.label] + term.synonyms)
-    return sorted((a, n, exact) for (a, n), exact in learnt.items())
-
-
 class IndexBuilder:
     """Turns the dataset into entity documents (field ids into one FieldTable) and postings."""
 
@@ -165,7 +92,7 @@ class IndexBuilder:
         for a, n, exact in self.learnt:
             self.abbrev.add(a, n, exact)
         self.table = FieldTable()
-        self._labels: dict[str, str] = {}
+        self.labels = EntityLabels(nodes, onto)
         self._term_fields: dict[tuple[str, str, bool, float], list[Field]] = {}
         # pieces of an entity's document, each built once: a literal, the set of flags, the set of types, one link
         self._literal: dict[tuple, list[int]] = {}
@@ -173,79 +100,9 @@ class IndexBuilder:
         self._types: dict[tuple, list[int]] = {}
         self._link: dict[tuple[str, str], list[int]] = {}
         self._pname: dict[str, str] = {}
-        self._spec: dict[tuple, str] = {}
         self._closure: dict[tuple, tuple[str, ...]] = {}
 
-    # -- labels ------------------------------------------------------------------------------
-    def term_label(self, iri: str) -> str:
-        t = self.onto.term(iri)
-        return t.label if t else self.onto.curie(iri)
-
-    def short(self, iri: str) -> str:
-        return iri[len(ID):] if iri.startswith(ID) else self.onto.curie(iri)
-
-    def label(self, iri: str) -> str:
-        """The entity's rdfs:label, or a label made from what it is about."""
-        if iri in self._labels:
-            return self._labels[iri]
-        self._labels[iri] = self.short(iri)  # guards against cycles
-        node = self.nodes.get(iri)
-        lab = self._make_label(iri, node) if node else self.short(iri)
-        self._labels[iri] = " ".join(lab.split())[:300]
-        return self._labels[iri]
-
-    def _make_label(self, iri: str, node: Node) -> str:
-        if node.text.get(LABEL):
-            return node.first(LABEL)
-        types = node.types
-        where = node.link(M + "arm") or node.link(M + "population") or node.link(M + "trial")
-        where_l = self.label(where) if where else ""
-        if M + "AdverseEventCount" in types or node.text.get(M + "term"):
-            band = node.link(M + "gradeBand")
-            grade = self.term_label(band) if band else (f"grade {node.first(M + 'grade')}" if node.first(M + "grade") else "")
-            n = f" {node.first(M + 'affected')}/{node.first(M + 'atRisk')}" if node.first(M + "atRisk") else ""
-            return f"{node.first(M + 'term')}{f' [{grade}]' if grade else ''}{n}{f' — {where_l}' if where_l else ''}"
-        if node.text.get(M + "characteristic") and not node.links.get(M + "outcome") and not node.links.get(M + "experimentalArm"):
-            cat = node.first(M + "category")
-            return f"{node.first(M + 'characteristic')}{f': {cat}' if cat else ''}{f' — {where_l}' if where_l else ''}"
-        outcome = node.link(M + "outcome")
-        what = self.label(outcome) if outcome else node.first(M + "characteristic")
-        if node.links.get(M + "experimentalArm") or node.links.get(M + "comparatorArm"):
-            kind = self.term_label(self._specific_type(node.types))
-            est = node.first(M + "estimate")
-            ci = f" (95% CI {node.first(M + 'ciLower')}–{node.first(M + 'ciUpper')})" if node.first(M + "ciLower") else ""
-            p = f", p={node.first(M + 'pValue')}" if node.first(M + "pValue") else ""
-            pop = node.link(M + "population")
-            return f"{kind}{f' {est}{ci}' if est else ''}{p}: {what}{f' ({self.label(pop)})' if pop else ''}"
-        if outcome:
-            val = ""
-            if node.first(M + "count"):
-                val = f"{node.first(M + 'count')}/{node.first(M + 'denominator')}" if node.first(M + "denominator") else node.first(M + "count")
-            elif node.first(M + "median"):
-                val = f"median {node.first(M + 'median')}"
-            elif node.first(M + "estimate"):
-                val = node.first(M + "estimate")
-            elif node.first(M + "valueText"):
-                val = node.first(M + "valueText")[:80]
-            return f"{what}{f' — {where_l}' if where_l else ''}{f': {val}' if val else ''}"
-        if node.text.get(M + "problem"):
-            return f"source problem: {node.first(M + 'problem')[:100]}"
-        for pred in (M + "name", M + "term", ALT_LABEL, M + "title"):
-            if node.text.get(pred):
-                return node.first(pred)
-        return self.short(iri)
-
-    def _specific_type(self, types: set[str]) -> str:
-        if not types:
-            return ""
-        return sorted(types, key=lambda t: (-len(self.onto.ancestors(t)), t))[0]
-
-    def specific_type(self, node: Node) -> str:
-        key = tuple(sorted(node.types))
-        if key not in self._spec:
-            self._spec[key] = self._specific_type(node.types)
-        return self._spec[key]
-
+    # -- types -------------------------------------------------------------------------------
     def closure(self, node: Node) -> tuple[str, ...]:
         """The entity's classes and all their superclasses (for --type and the static rank)."""
         key = tuple(sorted(node.types))
@@ -284,7 +141,7 @@ class IndexBuilder:
     def _pred_name(self, pred: str) -> str:
         name = self._pname.get(pred)
         if name is None:
-            name = self._pname[pred] = pred[len(M):] if pred.startswith(M) else self.term_label(pred)
+            name = self._pname[pred] = pred[len(M):] if pred.startswith(M) else self.labels.term_label(pred)
         return name
 
     def _literal_fields(self, pred: str, v: str, has_label: bool, has_characteristic: bool) -> list[int]:
@@ -341,7 +198,7 @@ class IndexBuilder:
             if pred in NO_CONTEXT:
                 return []
             w = W_SOURCE if pred in LOW_CONTEXT else (W_ABOUT if pred in ABOUT else W_CONTEXT)
-            lab = self.label(o)
+            lab = self.labels.label(o)
             out.append(Field("context", w, lab, f"{pname} '{_clip(lab)}'"))
             if pred in INHERIT and o in self.nodes:
                 for p2, objs2 in self.nodes[o].links.items():
@@ -413,7 +270,7 @@ class IndexBuilder:
         group...'); embedded whole, that context outweighs the concept, so the entity's own label fields
         come first and the display label is used only when it has none.
         """
-        parts = [f.text for f in fields if f.kind == "label"][:2] or [self.label(iri)]
+        parts = [f.text for f in fields if f.kind == "label"][:2] or [self.labels.label(iri)]
         for f in fields:
             if f.kind in ("synonym", "label", "type") or (f.kind == "ontology" and f.weight >= W_ONTOLOGY * 0.97):
                 if f.text not in parts:

@@ -90,8 +90,8 @@ def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_
         ids = builder.field_ids(iri)
         flat.extend(ids)
         counts[eid] = len(ids)
-        labels.append(builder.label(iri))
-        spec = builder.specific_type(node)
+        labels.append(builder.labels.label(iri))
+        spec = builder.labels.specific_type(node)
         spec_types.append(onto.curie(spec) if spec else "")
         closure = builder.closure(node)
         groups[closure].append(eid)
@@ -194,7 +194,7 @@ def _write_index(store, folder: Path, *, embedder, link_vocabulary: bool, cache_
             (tok, int(df[i]) if is_word[i] else 0, int(bounds[i]), int(bounds[i + 1])) for i, tok in enumerate(tokens)))
         del rows, part
         con.executemany("INSERT INTO typeidx VALUES (?,?,?,?)", [
-            (c, onto.curie(c), builder.term_label(c), np.array(sorted(set(ids)), dtype="<i4").tobytes())
+            (c, onto.curie(c), builder.labels.term_label(c), np.array(sorted(set(ids)), dtype="<i4").tobytes())
             for c, ids in type_members.items()])
         meta = {
             "format": FORMAT_VERSION,

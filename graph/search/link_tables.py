@@ -161,7 +161,7 @@ def pending_tasks(nodes: dict, onto: Ontology, builder) -> list[Task]:
             if slot.subject_class in closure and not node.links.get(slot.predicate):
                 texts = _texts(node, slot, iri)
                 if texts:
-                    tasks.append(Task(iri, onto.curie(iri), builder.label(iri), slot.name, texts, "data"))
+                    tasks.append(Task(iri, onto.curie(iri), builder.labels.label(iri), slot.name, texts, "data"))
     for iri, label in sorted(onto.labels.items()):
         if not iri.startswith(M) or iri.startswith(ID) or not is_term(onto, iri):
             continue
