@@ -20,7 +20,8 @@ What is linked (the 'slots'), and against what:
 | an msckg class or value      | exact/closeMatch  | MONDO, CL, UBERON, declared terms     |
 | free text                    | -                 | MONDO, CL, UBERON, declared terms     |
 
-Scoring (per candidate name, best over the texts of the subject and their variants):
+Scoring (per candidate name, best over the texts of the subject and their variants; the variants
+are made in `link_variants`, the lexical similarity in `link_similarity`):
 
 - exact: the name's words are the text's words (after spelling, plural and abbreviation
   normalisation): 1.0 for a label, 0.96 for a synonym;
@@ -46,26 +47,15 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sqlite3
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from . import text as tx
-from .link_slots import (CLAUSE_MARKERS, DECLARED_PRIOR, EXACT_LABEL, EXACT_SYNONYM, SLOT_BY_NAME, SOURCE_CODES, TAIL_WEIGHT,
-                         TEXT_SLOT, Candidate, Task)
-
-
-@dataclass
-class _Variant:
-    tokens: list[tuple[str, float]]   # (canonical token, weight)
-    factor: float
-    notes: list[str]
-    exact_ok: bool                     # an exact match on this variant is an exactMatch
-    raw: str
+from .link_similarity import similarity
+from .link_slots import DECLARED_PRIOR, EXACT_LABEL, EXACT_SYNONYM, SLOT_BY_NAME, SOURCE_CODES, TEXT_SLOT, Candidate, Task
+from .link_variants import TextVariants
 
 
 class Linker:
@@ -87,14 +77,7 @@ class Linker:
         self.term_source = np.frombuffer(arrays["term_source"], dtype="<i1")
         self.term_flags = np.frombuffer(arrays["term_flags"], dtype="<i1")
         self.n_names = len(self.name_term)
-        self.abbrev = tx.Abbreviations.builtin().copy()
-        for a, n, exact in meta.get("abbreviations_learnt", []):
-            self.abbrev.add(a, n, exact)
-        self.qualifiers = [(q[0].split(), q[1], q[2]) for q in meta["link"].get("qualifiers", [])]
-        self.rings: dict[str, list[tuple[dict, str]]] = {}
-        for ring in meta.get("rings", []):
-            for k in ring["normals"]:
-                self.rings.setdefault(k, []).append((ring, k))
+        self.texts = TextVariants(meta)
         self._vocab: list[str] | None = None
         self._df: dict[str, int] = {}
         self.embedder = None
@@ -138,97 +121,6 @@ class Linker:
                 i += 1
         return out[:30]
 
-    # -- text variants --------------------------------------------------------------------------
-    def variants(self, text: str) -> list[_Variant]:
-        text = tx.clean(text, tx.MAX_QUERY_CHARS)
-        out = [self._weighted(text, 1.0, [], True)]
-        no_brackets = re.sub(r"\s*[\(\[][^\)\]]*[\)\]]", " ", text).strip()
-        if no_brackets and no_brackets != text:
-            dropped = "; ".join(m.strip() for m in re.findall(r"[\(\[][^\)\]]*[\)\]]", text))
-            out.append(self._weighted(no_brackets, 1.0, [f"bracketed {dropped} left out"], True))
-        for v in list(out):
-            for exp, used in self.abbrev.expand(v.raw):
-                out.append(self._weighted(exp, v.factor * 0.97, v.notes + [", ".join(f"{a} = {e}" for a, e in used)], v.exact_ok))
-        for v in list(out):  # the head: what comes before 'after', 'for', 'in'... and outside brackets
-            head = [(t, w) for t, w in v.tokens if w >= 1.0]
-            if head and len(head) < len(v.tokens):
-                out.append(_Variant(head, v.factor * 0.97, v.notes + ["words after 'after', 'for', 'in', 'with'... left out"],
-                                    False, " ".join(t for t, _ in head)))
-        for v in list(out):
-            q = self._strip_qualifiers(v)
-            if q:
-                out.append(q)
-        for v in list(out):
-            out.extend(self._ring_variants(v))
-        uniq, seen = [], set()
-        for v in out:
-            k = tuple(t for t, _ in v.tokens)
-            if k and k not in seen:
-                seen.add(k)
-                uniq.append(v)
-        return uniq[:16]
-
-    def _weighted(self, text: str, factor: float, notes: list[str], exact_ok: bool) -> _Variant:
-        toks: list[tuple[str, float]] = []
-        depth = 0
-        tail = False
-        for piece in re.split(r"([\(\)\[\]])", text):
-            if piece in ("(", "["):
-                depth += 1
-                continue
-            if piece in (")", "]"):
-                depth = max(0, depth - 1)
-                continue
-            for tok in tx.terms(piece):
-                if tok in CLAUSE_MARKERS:
-                    tail = tail or bool(toks)
-                    continue
-                if tok in tx.STOPWORDS:
-                    continue
-                toks.append((tok, TAIL_WEIGHT if (tail or depth) else 1.0))
-        merged: dict[str, float] = {}
-        for t, w in toks:
-            merged[t] = max(merged.get(t, 0.0), w)
-        if not merged:
-            merged = {t: 1.0 for t in tx.terms(text)}
-        return _Variant(list(merged.items()), factor, notes, exact_ok, text)
-
-    def _strip_qualifiers(self, v: _Variant) -> _Variant | None:
-        toks = [t for t, _ in v.tokens]
-        weights = dict(v.tokens)
-        removed = []
-        for q, curie, name in self.qualifiers:
-            n = len(q)
-            i = 0
-            while i + n <= len(toks):
-                if toks[i:i + n] == q and len(toks) > n:
-                    del toks[i:i + n]
-                    removed.append(f"'{name}' ({curie})")
-                else:
-                    i += 1
-        if not removed or not toks:
-            return None
-        note = f"qualifier {', '.join(dict.fromkeys(removed))} left out (msckg keeps it on the condition)"
-        return _Variant([(t, weights[t]) for t in toks], v.factor * 0.98, v.notes + [note], False, " ".join(toks))
-
-    def _ring_variants(self, v: _Variant) -> list[_Variant]:
-        toks = [t for t, _ in v.tokens]
-        weights = dict(v.tokens)
-        out = []
-        for n in range(min(4, len(toks)), 0, -1):
-            for i in range(len(toks) - n + 1):
-                phrase = " ".join(toks[i:i + n])
-                for ring, matched in self.rings.get(phrase, []):
-                    for other in ring["normals"]:
-                        if other != matched:
-                            new = toks[:i] + other.split() + toks[i + n:]
-                            w = weights.get(toks[i], 1.0)
-                            out.append(_Variant([(t, weights.get(t, w)) for t in new], v.factor * 0.95,
-                                                v.notes + [f"'{matched}' read as '{other}' (names of {ring['term']})"], v.exact_ok, " ".join(new)))
-            if out:
-                return out[:4]
-        return out
-
     # -- candidates -----------------------------------------------------------------------------
     def _allowed_terms(self, vocab: tuple[str, ...] | None) -> np.ndarray | None:
         if not vocab:
@@ -254,7 +146,7 @@ class Linker:
         variants = []
         for text, w in texts:
             if text and text.strip():
-                for v in self.variants(text):
+                for v in self.texts.variants(text):
                     variants.append((v, w))
         if not variants:
             return []
@@ -287,7 +179,7 @@ class Linker:
                 continue
             name_toks = ntoks.split()
             for v, w in variants:
-                sim, exact = self._similarity(v, name_toks)
+                sim, exact = similarity(v, name_toks, self.idf)
                 if sim <= 0:
                     continue
                 kind_f = 1.0 if kind == "label" else 0.96
@@ -304,41 +196,6 @@ class Linker:
         if self.embedder is not None:
             cands.sort(key=lambda c: -c.confidence)  # stable: ties keep the lexical order
         return cands[:limit]
-
-    def _similarity(self, v: _Variant, name_toks: list[str]) -> tuple[float, bool]:
-        if not name_toks:
-            return 0.0, False
-        text = v.tokens
-        text_set = {t for t, _ in text}
-        name_set = set(name_toks)
-        if name_set == text_set:
-            return 1.0, True
-        nm = {}
-        for n in name_set:
-            m = 1.0 if n in text_set else 0.0
-            if not m:
-                for t in text_set:
-                    f = _match(n, t)
-                    if f > m:
-                        m = f
-            nm[n] = m
-        if all(m >= 1.0 for m in nm.values()) and len(name_set) == len(text_set) and all(
-                any(_match(n, t) >= 1.0 for n in name_set) for t in text_set):
-            return 1.0, True
-        idf_n = {n: self.idf(n) for n in name_set}
-        cover = sum(idf_n[n] * nm[n] for n in name_set) / sum(idf_n.values())
-        if cover <= 0:
-            return 0.0, False
-        tot = matched = 0.0
-        for t, w in text:
-            it = self.idf(t) * w
-            tot += it
-            best = 1.0 if t in name_set else max((_match(n, t) for n in name_set), default=0.0)
-            if best and tx.shared_stem(t, min(name_set, key=lambda n: -_match(n, t))):
-                best *= 0.5  # a derivational relative explains a word only half
-            matched += it * best
-        explained = matched / tot if tot else 0.0
-        return (cover ** 1.5) * (0.4 + 0.6 * explained) * 0.9, False
 
     def _candidate(self, score, sim, exact, v, ntext, kind, iri, curie, label, source, w, prior) -> Candidate:
         notes = list(v.notes)
@@ -389,21 +246,3 @@ class Linker:
         if not tx.content_terms(cleaned):
             raise SearchError("nothing to link: give a term, e.g. msckg link \"severe aplastic anaemia\"")
         return self.propose([(cleaned, 1.0)], tuple(vocab) if vocab else TEXT_SLOT.vocab, limit, prefer_declared)
-
-
-STEM_MATCH, TYPO_MATCH = 0.8, 0.8
-
-
-@lru_cache(maxsize=500_000)
-def _match(a: str, b: str) -> float:
-    """How well two canonical words match: same 1.0, a typo or a derivational relative 0.8."""
-    if a == b:
-        return 1.0
-    if a[:1] != b[:1] and a[1:2] != b[1:2]:
-        return 0.0  # neither a typo (one or two edits) nor a relative can change both first letters
-    if tx.shared_stem(a, b):
-        return STEM_MATCH
-    k = min(tx.max_typos(a), tx.max_typos(b))
-    if k and abs(len(a) - len(b)) <= k and tx.edit_distance(a, b, k) <= k:
-        return TYPO_MATCH
-    return 0.0
