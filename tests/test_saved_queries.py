@@ -632,7 +632,9 @@ def _slide_sized(path: Path) -> None:
 
 
 def test_response_rates_forest_plot(answer, tmp_path):
-    from msckg.graph.query.plots import ROLE_COLOURS, plot_rows, wilson_interval
+    from msckg.graph.query.plot_common import ROLE_COLOURS
+    from msckg.graph.query.plot_forest import wilson_interval
+    from msckg.graph.query.plots import plot_rows
 
     q = read_query_file(QUERIES / "response-rates.rq")
     rows = answer("response-rates")
@@ -693,7 +695,8 @@ def test_forest_plot_shows_printed_percentages_and_says_what_it_left_out(answer,
 
 
 def test_forest_plot_wraps_labels_and_splits_long_answers_into_pages(answer, tmp_path):
-    from msckg.graph.query.plots import PAGE_LINES, plot_rows
+    from msckg.graph.query.plot_forest import PAGE_LINES
+    from msckg.graph.query.plots import plot_rows
 
     q = read_query_file(QUERIES / "response-rates.rq")
     rows = answer("response-rates")
