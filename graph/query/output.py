@@ -14,6 +14,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -278,6 +279,37 @@ def _min_width(header: str, column: list[str]) -> int:
     return max(len(header), min(max((len(w) for c in column for w in c.split()), default=0), LONGEST_WORD))
 
 
+def _column_widths(variables: list[str], cells: list[list[str]], width: int) -> list[int | None]:
+    """Each column's width when the table is wider than `width`: its least width (_min_width), then the room
+    left shared by the columns that wrap, in proportion to what they lack, none wider than its longest cell.
+
+    rich narrows such a table evenly and then widens each column back to its least width, so the table came
+    out wider than the terminal and the console cut the ends of the last column's lines (docs/decisions/0172)."""
+    columns = [[c[i] for c in cells] for i in range(len(variables))]
+    least = [_min_width(v, col) for v, col in zip(variables, columns)]
+    most = [max([cell_len(v)] + [cell_len(c) for c in col]) for v, col in zip(variables, columns)]
+    room = width - 2 * (len(variables) - 1)  # one column of padding and one of rule between two columns
+    if sum(most) <= room:
+        return [None] * len(variables)  # it fits: rich lays it out
+    widths = list(least)
+    spare = room - sum(widths)
+    while spare > 0:
+        lacking = [i for i, w in enumerate(widths) if w < most[i]]
+        if not lacking:
+            break
+        need = sum(most[i] - widths[i] for i in lacking)
+        given = 0
+        for i in lacking:
+            share = min(most[i] - widths[i], spare * (most[i] - widths[i]) // need)
+            widths[i] += share
+            given += share
+        if not given:  # shares rounded down to nothing: one column at a time, the one lacking most first
+            widths[max(lacking, key=lambda i: most[i] - widths[i])] += 1
+            given = 1
+        spare -= given
+    return widths
+
+
 def _narrowest(variables: list[str], cells: list[list[str]]) -> int:
     """The least width a table of these columns needs (two characters per column: padding and rule, and a margin rich keeps)."""
     return sum(_min_width(v, [c[i] for c in cells]) for i, v in enumerate(variables)) + 2 * len(variables)
@@ -301,13 +333,14 @@ def _render_records(variables: list[str], cells: list[list[str]], console: Conso
 def _render_columns(rows: Rows, cells: list[list[str]], console: Console, title: str | None) -> None:
     table = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
                   title_justify="left", header_style="bold", show_edge=False)
+    widths = _column_widths(rows.variables, cells, console.width)
     for i, v in enumerate(rows.variables):
         values = [r[i] for r in rows.rows if r[i] is not None]
         numeric = bool(values) and all(_is_number(t) for t in values)
         column = [c[i] for c in cells]
         short = max((len(c) for c in column), default=0) <= SHORT_CELL
         table.add_column(Text(v), justify="right" if numeric else "left", overflow="fold",
-                         min_width=_min_width(v, column), no_wrap=short)
+                         min_width=_min_width(v, column), no_wrap=short, width=widths[i])
     for r in cells:
         table.add_row(*(Text(c) for c in r))
     console.print(table, soft_wrap=False)  # a soft-wrapping console would let the table run past its width
